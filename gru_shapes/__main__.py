@@ -1,0 +1,3 @@
+from gru_shapes.cli import main
+
+main()

@@ -1,0 +1,35 @@
+"""The package's exceptions: one root, and one subclass per exit status."""
+
+from __future__ import annotations
+
+
+class GruShapesError(Exception):
+    """Root of every error gru-shapes raises on purpose.
+
+    ``exit_code`` is the process exit status the command line uses for it.
+    """
+
+    exit_code = 1
+
+
+class OptionError(GruShapesError):
+    """A bad argument: the value of one option is not allowed (exit status 2).
+
+    >>> raise OptionError("layers", "--layers must be at least 1, got 0")
+    Traceback (most recent call last):
+    ...
+    gru_shapes.errors.OptionError: --layers must be at least 1, got 0
+    """
+
+    exit_code = 2
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+class RunFailure(GruShapesError):
+    """The arguments were fine but the run could not be done here (exit status 1):
+    the device is missing, memory ran out, torch refused the computation."""
+
+    exit_code = 1

@@ -1,0 +1,150 @@
+"""The report: what was asked, what the shape model predicted, what torch returned.
+
+A report never prints and holds no markup; renderers turn it into tables or JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from gru_shapes.shapes import Prediction, TensorModel
+from gru_shapes.spec import Spec
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing verified on this run, and whether it held."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a real forward pass returned, reduced to plain data."""
+
+    torch_version: str
+    device: str
+    shapes: Mapping[str, tuple[int, ...]]
+    parameters: tuple[tuple[str, tuple[int, ...]], ...]
+    identities: tuple[Check, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The answer to one spec; ``tensors`` carry observed sizes whenever there was a run."""
+
+    spec: Spec
+    prediction: Prediction
+    observation: Observation | None
+    tensors: tuple[TensorModel, ...]
+    checks: tuple[Check, ...]
+
+    @property
+    def observed(self) -> bool:
+        return self.observation is not None
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def device(self) -> str:
+        return self.observation.device if self.observation else self.spec.device
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.observation.warnings if self.observation else ()
+
+    def tensor(self, key: str) -> TensorModel:
+        return next(t for t in self.tensors if t.key == key)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract (``schema_version`` 1), described by ``report.schema.json``."""
+        spec, prediction = self.spec, self.prediction
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "observed": self.observed,
+            "module": spec.module,
+            "config": spec.config.keywords(),
+            "batch_size": spec.batch_size,
+            "seq_len": spec.seq_len,
+            "seed": spec.seed,
+            "device": self.device,
+            "dtype": spec.dtype,
+            "torch_version": self.observation.torch_version if self.observation else None,
+            "tensors": {t.key: _tensor_dict(t) for t in self.tensors},
+            "h_n_index": [
+                {"index": s.index, "layer": s.layer, "direction": s.direction} for s in prediction.state_slots
+            ],
+            "parameters": [
+                {
+                    "name": p.name,
+                    "shape": list(p.shape),
+                    "numel": p.numel,
+                    "layer": p.layer,
+                    "direction": p.direction,
+                    "rows": p.rows,
+                    "columns": p.columns,
+                }
+                for p in prediction.parameters
+            ],
+            "parameter_count": prediction.parameter_count,
+            "parameter_bytes": prediction.parameter_bytes,
+            "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks],
+            "warnings": list(self.warnings),
+        }
+
+
+def build_report(spec: Spec, prediction: Prediction, observation: Observation | None) -> Report:
+    """Join prediction and observation, checking each predicted shape against torch's."""
+    if observation is None:
+        return Report(spec, prediction, None, prediction.tensors, ())
+    tensors = tuple(_with_observed_sizes(t, observation.shapes[t.key]) for t in prediction.tensors)
+    checks = [_shape_check(t, observation.shapes[t.key]) for t in prediction.tensors]
+    checks.append(_parameter_check(prediction, observation))
+    checks.extend(observation.identities)
+    return Report(spec, prediction, observation, tensors, tuple(checks))
+
+
+def _with_observed_sizes(tensor: TensorModel, observed: tuple[int, ...]) -> TensorModel:
+    if len(observed) != len(tensor.dims):
+        return tensor  # the failed shape check says why; sizes cannot be paired up
+    dims = tuple(replace(dim, size=size) for dim, size in zip(tensor.dims, observed, strict=True))
+    return replace(tensor, dims=dims)
+
+
+def _shape_check(tensor: TensorModel, observed: tuple[int, ...]) -> Check:
+    predicted = list(tensor.shape)
+    return Check(
+        f"shape of {tensor.key} as predicted",
+        predicted == list(observed),
+        f"predicted {predicted}, torch {list(observed)}",
+    )
+
+
+def _parameter_check(prediction: Prediction, observation: Observation) -> Check:
+    predicted = [(p.name, p.shape) for p in prediction.parameters]
+    observed = list(observation.parameters)
+    if predicted == observed:
+        detail = f"{len(observed)} tensors, same names, order and shapes"
+    else:
+        missing = [name for name, _ in observed if (name, dict(observed)[name]) not in predicted]
+        detail = f"predicted {len(predicted)}, torch has {len(observed)}; differing: {missing or 'order'}"
+    return Check("parameters as predicted by named_parameters()", predicted == observed, detail)
+
+
+def _tensor_dict(tensor: TensorModel) -> dict[str, Any]:
+    return {
+        "shape": list(tensor.shape),
+        "about": tensor.about,
+        "dims": [
+            {"name": d.name, "size": d.size, "formula": d.formula, "meaning": d.meaning} for d in tensor.dims
+        ],
+    }

@@ -1,0 +1,150 @@
+"""The command line as users type it: stdout and stderr apart, exit statuses, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import Cli
+
+
+@pytest.mark.parametrize(
+    ("args", "output", "hidden_state"),
+    [
+        ((), [1, 35, 32], [1, 1, 32]),
+        (("--layers", "2"), [1, 35, 32], [2, 1, 32]),
+        (("--layers", "2", "--bidirectional"), [1, 35, 64], [4, 1, 32]),
+    ],
+    ids=["notebook-cell-1", "notebook-cell-2-stacked", "notebook-cell-3-bidirectional"],
+)
+def test_the_notebook_cells(
+    cli: Cli, args: tuple[str, ...], output: list[int], hidden_state: list[int]
+) -> None:
+    report = cli.json(*args)
+    assert report["tensors"]["input"]["shape"] == [1, 35, 10]
+    assert report["tensors"]["output"]["shape"] == output
+    assert report["tensors"]["h_n"]["shape"] == hidden_state
+    assert all(check["passed"] for check in report["checks"])
+    tables = cli(*args)
+    assert tables.exit_code == 0, tables.output
+    assert f"{output}, {hidden_state}" in tables.stdout
+
+
+def test_tables_explain_every_part(cli: Cli) -> None:
+    result = cli("--layers", "2", "--bidirectional")
+    assert result.exit_code == 0, result.output
+    for fragment in [
+        "nn.GRU(input_size=10, hidden_size=32, num_layers=2, batch_first=True,",
+        "h_n (hidden_state)",
+        "D × hidden_size = 2 × 32",
+        "h_n index map",
+        "27,264 parameters",
+        "weight_hh_l1_reverse",
+    ]:
+        assert fragment in result.stdout, fragment
+    assert result.stderr == ""
+
+
+def test_json_is_one_document_on_stdout_and_nothing_else(cli: Cli) -> None:
+    result = cli("--json", "--dropout", "0.3")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["warnings"] and "dropout" in report["warnings"][0]
+    assert result.stderr == ""
+
+
+def test_seq_first_moves_batch_in_input_and_output_only(cli: Cli) -> None:
+    report = cli.json("--seq-first", "--batch-size", "3", "--seq-len", "5")
+    assert report["tensors"]["input"]["shape"] == [5, 3, 10]
+    assert report["tensors"]["output"]["shape"] == [5, 3, 32]
+    assert report["tensors"]["h_n"]["shape"] == [1, 3, 32]
+    assert report["config"]["batch_first"] is False
+
+
+def test_empty_batch_runs_as_in_torch(cli: Cli) -> None:
+    report = cli.json("--batch-size", "0")
+    assert report["tensors"]["output"]["shape"] == [0, 35, 32]
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (("--layers", "0"), 2, "--layers must be a whole number of at least 1, got 0"),
+        (("--seq-len", "0"), 2, "--seq-len must be a whole number of at least 1, got 0"),
+        (("--dropout", "1.5"), 2, "--dropout must be a number from 0 to 1, got 1.5"),
+        (("--dtype", "int8"), 2, "--dtype must be one of float32, float64, float16, bfloat16"),
+        (("--device", "tpu"), 2, "--device must be cpu, cuda, cuda:N or auto"),
+        (("--layers", "two"), 2, "'--layers'"),
+        (("--hidden-size",), 2, "'--hidden-size' requires an argument"),
+        (("--frobnicate",), 2, "No such option: --frobnicate"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else str(v),
+)
+def test_bad_arguments_get_one_line_and_status_2(
+    cli: Cli, args: tuple[str, ...], status: int, message: str
+) -> None:
+    result = cli(*args)
+    assert result.exit_code == status, result.output
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("gru-shapes: error: ")
+    assert message in result.stderr
+
+
+def test_cuda_on_a_machine_without_it_is_status_1(cli: Cli) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = cli("--device", "cuda")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"gru-shapes: error: --device cuda: CUDA is not available here (torch {torch.__version__}); "
+        "use --device cpu or --device auto"
+    )
+
+
+def test_version_and_help(cli: Cli) -> None:
+    from gru_shapes import __version__
+
+    assert cli("--version").stdout.strip() == f"gru-shapes {__version__}"
+    help_text = cli("--help").stdout
+    for option in ["--input-size", "--hidden-size", "--layers", "--bidirectional", "--seq-first", "--json"]:
+        assert option in help_text
+
+
+OPTIONS = [
+    "--input-size", "--hidden-size", "--layers", "--dropout", "--batch-size",
+    "--seq-len", "--device", "--dtype", "--seed",
+]  # fmt: skip
+small_numbers = st.integers(-3, 40).map(str) | st.floats(allow_nan=True, allow_infinity=True).map(str)
+values = st.text(max_size=12) | small_numbers | st.sampled_from(["cuda:0", "auto", "bfloat16", "--json", ""])
+
+
+@given(st.lists(st.tuples(st.sampled_from(OPTIONS), values), max_size=4))
+def test_fuzzed_options_never_crash(pairs: list[tuple[str, str]]) -> None:
+    args = [part for pair in pairs for part in pair]
+    result = Cli()(*args)
+    assert result.exit_code in (0, 1, 2), (args, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exception)
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args", [["--layers", "2", "--bidirectional", "--json"], ["--layers", "-1"]], ids=str
+)
+def test_the_installed_command_and_module_entry_point(args: list[str]) -> None:
+    result = subprocess.run([sys.executable, "-m", "gru_shapes", *args], capture_output=True, text=True)
+    assert "Traceback" not in result.stderr
+    if args[-1] == "--json":
+        assert result.returncode == 0, result.stderr
+        document: dict[str, Any] = json.loads(result.stdout)
+        assert document["tensors"]["h_n"]["shape"] == [4, 1, 32]
+    else:
+        assert result.returncode == 2
+        assert result.stderr == "gru-shapes: error: --layers must be a whole number of at least 1, got -1\n"

@@ -1,0 +1,79 @@
+"""The report data model and its JSON contract."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import pytest
+import torch
+from hypothesis import given
+
+from gru_shapes.api import report_for
+from gru_shapes.report import build_report
+from gru_shapes.shapes import predict
+from gru_shapes.spec import make_spec
+from tests.strategies import valid_options
+
+SCHEMA = json.loads(resources.files("gru_shapes").joinpath("report.schema.json").read_text())
+
+
+def validate(document: dict[str, Any]) -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+@given(valid_options)
+def test_every_report_matches_the_schema_and_rebuilds_its_module(options: dict[str, Any]) -> None:
+    document = report_for(make_spec(**options)).to_dict()
+    validate(json.loads(json.dumps(document)))
+    module = torch.nn.GRU(**document["config"])
+    named = [{"name": n, "shape": list(p.shape), "numel": p.numel()} for n, p in module.named_parameters()]
+    assert [{k: p[k] for k in ("name", "shape", "numel")} for p in document["parameters"]] == named
+    assert document["parameter_count"] == sum(p.numel() for p in module.parameters())
+
+
+def test_the_documented_example_holds() -> None:
+    document = report_for(make_spec(layers=2, bidirectional=True)).to_dict()
+    assert document["schema_version"] == 1 and document["observed"] is True
+    assert document["tensors"]["output"]["shape"] == [1, 35, 64]
+    assert document["tensors"]["h_n"]["shape"] == [4, 1, 32]
+    assert document["h_n_index"][:2] == [
+        {"index": 0, "layer": 0, "direction": "forward"},
+        {"index": 1, "layer": 0, "direction": "backward"},
+    ]
+    assert document["parameters"][0] == {
+        "name": "weight_ih_l0",
+        "shape": [96, 10],
+        "numel": 960,
+        "layer": 0,
+        "direction": "forward",
+        "rows": "3 × hidden_size, gates r|z|n",
+        "columns": "input_size, from x",
+    }
+    assert document["parameter_count"] == 27264
+    assert document["torch_version"] == torch.__version__
+
+
+def test_a_disagreement_between_model_and_torch_is_a_failed_check() -> None:
+    spec = make_spec(layers=2)
+    real = report_for(spec).observation
+    assert real is not None
+    wrong = replace(real, shapes={**real.shapes, "h_n": (1, 1, 32)}, parameters=real.parameters[:-1])
+    report = build_report(spec, predict(spec), wrong)
+    failed = {c.name for c in report.checks if not c.passed}
+    assert failed == {"shape of h_n as predicted", "parameters as predicted by named_parameters()"}
+    assert not report.passed
+    # The table shows what torch returned, not what was predicted.
+    assert report.tensor("h_n").shape == (1, 1, 32)
+
+
+@pytest.mark.parametrize("field", ["observed", "tensors", "config"])
+def test_the_schema_rejects_a_report_missing_a_field(field: str) -> None:
+    document = report_for(make_spec()).to_dict()
+    del document[field]
+    with pytest.raises(jsonschema.ValidationError):
+        validate(document)

@@ -1,0 +1,62 @@
+"""The pure shape model against torch, the only oracle that counts."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from hypothesis import given
+
+from gru_shapes.shapes import predict
+from gru_shapes.spec import make_spec
+from tests.oracle import torch_shapes
+from tests.strategies import valid_options
+
+
+@given(valid_options)
+def test_predicted_shapes_are_torchs(options: dict[str, Any]) -> None:
+    prediction = predict(make_spec(**options))
+    observed = torch_shapes(options)
+    for key in ("input", "h_0", "output", "h_n"):
+        assert list(prediction.tensor(key).shape) == observed[key], key
+    assert [(p.name, list(p.shape)) for p in prediction.parameters] == observed["parameters"]
+
+
+@given(valid_options)
+def test_h_n_index_map_is_layer_major(options: dict[str, Any]) -> None:
+    spec = make_spec(**options)
+    slots = predict(spec).state_slots
+    d = 2 if options["bidirectional"] else 1
+    assert [s.index for s in slots] == list(range(d * options["layers"]))
+    # view(num_layers, D, ...) puts slot i at [i // D, i % D].
+    assert [(s.layer, s.direction) for s in slots] == [
+        (i // d, "backward" if i % d else "forward") for i in range(d * options["layers"])
+    ]
+
+
+def test_dims_use_the_shared_vocabulary_and_explain_the_notebook_formula() -> None:
+    prediction = predict(make_spec(layers=2, bidirectional=True))
+    names = {key: [d.name for d in prediction.tensor(key).dims] for key in ("input", "h_0", "output", "h_n")}
+    assert names == {
+        "input": ["batch", "seq", "feature"],
+        "h_0": ["layer_direction", "batch", "hidden"],
+        "output": ["batch", "seq", "feature"],
+        "h_n": ["layer_direction", "batch", "hidden"],
+    }
+    assert prediction.tensor("output").dims[2].formula == "D × hidden_size = 2 × 32"
+    assert prediction.tensor("h_n").dims[0].formula == "D × num_layers = 2 × 2"
+    assert "dim 1 even with batch_first=True" in prediction.tensor("h_n").dims[1].meaning
+
+
+def test_parameter_bytes_follow_the_dtype() -> None:
+    assert predict(make_spec(dtype="float64")).parameter_bytes == 8 * predict(make_spec()).parameter_count
+    assert predict(make_spec(dtype="bfloat16")).parameter_bytes == 2 * predict(make_spec()).parameter_count
+
+
+def test_the_shape_model_never_imports_torch() -> None:
+    # Run in a fresh interpreter state check: the module's own imports must not pull torch in.
+    import subprocess
+
+    code = "import sys, gru_shapes.shapes, gru_shapes.spec, gru_shapes.report; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
