@@ -1,21 +1,31 @@
-"""The pipeline in one call: spec -> predicted shapes -> real torch run -> report."""
+"""The pipeline in one call: spec -> predicted shapes and cost -> guard -> real torch run -> report."""
 
 from __future__ import annotations
 
+from gru_shapes import guard
+from gru_shapes.cost import estimate
 from gru_shapes.report import Report, build_report
 from gru_shapes.shapes import predict
 from gru_shapes.spec import Spec
 
 
 def report_for(spec: Spec) -> Report:
-    """Predict every shape of ``spec``, run it for real, and return the joined report.
+    """Predict every shape of ``spec``, run it for real unless it is a dry run, and report.
 
     >>> from gru_shapes.spec import make_spec
     >>> report_for(make_spec(layers=2)).to_dict()["tensors"]["h_n"]["shape"]
     [2, 1, 32]
+    >>> report_for(make_spec(seq_len=10**6, dry_run=True)).observed
+    False
     """
-    # Imported here so that callers that never run torch never pay for importing it.
+    prediction = predict(spec)
+    cost = estimate(spec, prediction)
+    if spec.dry_run:
+        return build_report(spec, prediction, cost, None)
+    explicit = spec.max_memory is not None
+    budget = spec.max_memory if explicit else guard.default_budget(spec.device)
+    guard.check(cost, budget, spec.device, explicit)
+    # Imported here so that dry runs and refusals never pay for importing torch.
     from gru_shapes.runner import observe
 
-    prediction = predict(spec)
-    return build_report(spec, prediction, observe(spec, prediction))
+    return build_report(spec, prediction, cost, observe(spec, prediction))

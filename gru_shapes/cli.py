@@ -1,16 +1,19 @@
 """The command line: options in, one renderer out, errors mapped to exit codes in one place.
 
-torch is never imported here; only a real run reaches it (through the runner).
+torch is never imported here: help, completion, dry runs and refusals never load it; only a
+real run reaches it, through the runner.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import sys
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperGroup
 
 from gru_shapes import __version__
 from gru_shapes.errors import GruShapesError
@@ -18,18 +21,27 @@ from gru_shapes.spec import DEFAULTS, DTYPES, make_spec
 
 PROG = "gru-shapes"
 
+# Exit status of a process whose reader went away, as for a writer killed by SIGPIPE.
+BROKEN_PIPE = 141
 
-class _OneLineErrors(TyperCommand):
+
+class _OneLineErrors(TyperGroup):
     """Report every refusal as one line on stderr with the right exit status, never a traceback."""
 
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:
         kwargs["standalone_mode"] = False
         try:
             status = super().main(*args, **kwargs)
+            sys.stdout.flush()
         except typer.TyperException as error:  # Typer's own parsing errors: bad types, unknown options
             _fail(error.format_message(), getattr(error, "exit_code", 2))
         except GruShapesError as error:
             _fail(str(error), error.exit_code)
+        except BrokenPipeError:
+            # The reader stopped reading (`| head`): end quietly, and keep Python from
+            # complaining again when it flushes stdout at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(BROKEN_PIPE)
         except KeyboardInterrupt:
             sys.exit(130)
         sys.exit(status if isinstance(status, int) else 0)
@@ -48,14 +60,16 @@ def _show_version(value: bool) -> None:
 
 app = typer.Typer(
     name=PROG,
+    cls=_OneLineErrors,
     add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 
 
-@app.command(cls=_OneLineErrors)
+@app.callback(invoke_without_command=True)
 def explain(
+    ctx: typer.Context,
     input_size: Annotated[
         int, typer.Option(help="nn.GRU input_size: features of x at each step.")
     ] = DEFAULTS["input_size"],
@@ -90,6 +104,17 @@ def explain(
     seed: Annotated[
         int, typer.Option(help="Seeds the weights and the random input of the live run.")
     ] = DEFAULTS["seed"],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Predict shapes and cost only: no torch, instant at any size.")
+    ] = DEFAULTS["dry_run"],
+    max_memory: Annotated[
+        str | None,
+        typer.Option(
+            help="Refuse a run estimated above this size (512MiB, 8GB, 2G). "
+            "Default: half the memory available on the device.",
+            show_default=False,
+        ),
+    ] = DEFAULTS["max_memory"],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the JSON report on stdout instead of tables.")
     ] = False,
@@ -99,6 +124,8 @@ def explain(
     ] = False,
 ) -> None:
     """Explain every dimension of a real nn.GRU forward pass: input, h_0, output and h_n."""
+    if ctx.invoked_subcommand is not None:
+        return
     from gru_shapes.api import report_for
 
     spec = make_spec(
@@ -114,6 +141,8 @@ def explain(
         device=device,
         dtype=dtype,
         seed=seed,
+        dry_run=dry_run,
+        max_memory=max_memory,
     )
     report = report_for(spec)
     if as_json:
@@ -128,6 +157,22 @@ def explain(
         raise typer.Exit(1)
 
 
+@app.command()
+def batch() -> None:
+    """Answer JSON Lines on stdin: one object of options per line (keys as the long options,
+    "_" for "-"), one JSON report or error per line on stdout, in order."""
+    import gru_shapes.runner  # noqa: F401  (torch, loaded once before the objects are frozen)
+    from gru_shapes.batch import run_batch
+
+    # A long run collects garbage again, but never re-walks torch's own objects.
+    gc.freeze()
+    gc.enable()
+    raise typer.Exit(run_batch(sys.stdin, sys.stdout))
+
+
 def main() -> None:
     """Console-script entry point."""
+    # After `import torch` each full garbage collection walks hundreds of thousands of objects
+    # (about 60 ms here); a one-shot command creates no garbage worth that.
+    gc.disable()
     app()

@@ -7,18 +7,27 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from gru_shapes.cost import human_bytes
 from gru_shapes.report import Report
 from gru_shapes.shapes import TensorModel
+
+DRY_RUN_NOTICE = (
+    "Dry run: every shape below is predicted by the shape model, not observed; "
+    "no module was built and nothing ran."
+)
 
 
 def render(report: Report) -> Group:
     """Every table of the report, in reading order, as one renderable for ``Console.print``."""
     parts: list[RenderableType] = [_header(report)]
+    if not report.observed:
+        parts.append(Text(DRY_RUN_NOTICE, style="bold yellow"))
     parts.extend(_tensor_table(report, t) for t in report.tensors)
     parts.append(_state_index_table(report))
     if report.checks:
         parts.append(_checks_table(report))
     parts.append(_parameters_table(report))
+    parts.append(_cost_table(report))
     parts.extend(Text(f"note: {w}", style="yellow") for w in report.warnings)
     return Group(*parts)
 
@@ -94,7 +103,7 @@ def _checks_table(report: Report) -> Table:
 
 def _parameters_table(report: Report) -> Table:
     prediction = report.prediction
-    total = f"{prediction.parameter_count:,} parameters, {prediction.parameter_bytes:,} bytes ({report.spec.dtype})"
+    total = f"{prediction.parameter_count:,} parameters, {report.cost.parameter_bytes:,} bytes ({report.spec.dtype})"
     table = Table(
         title="parameters (named_parameters() order)",
         title_justify="left",
@@ -110,4 +119,29 @@ def _parameters_table(report: Report) -> Table:
         shape = Text(str(list(parameter.shape)))
         columns = Text(parameter.columns or "")
         table.add_row(parameter.name, shape, f"{parameter.numel:,}", Text(parameter.rows), columns)
+    return table
+
+
+def _cost_table(report: Report) -> Table:
+    cost = report.cost
+    table = Table(title="cost of one forward pass (estimated before running)", title_justify="left")
+    table.add_column("what")
+    table.add_column("amount", justify="right", no_wrap=True)
+    table.add_column("counted as", ratio=1)
+    rows = [
+        ("parameters", cost.parameter_bytes, "every weight and bias at this dtype"),
+        (
+            "activations",
+            cost.activation_bytes,
+            "peak added by the forward pass on the CPU: tensors in and out, per-layer intermediates",
+        ),
+        ("total", cost.total_bytes, "what the memory guard compares with its budget"),
+    ]
+    for what, count, counted in rows:
+        table.add_row(what, f"{human_bytes(count)}", Text(counted))
+    table.add_row(
+        "MACs",
+        f"{cost.macs:,}",
+        Text("multiply-accumulates of the matrix products; biases and gate element-wise ops not counted"),
+    )
     return table

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gru_shapes.cost import Cost
 from gru_shapes.shapes import Prediction, TensorModel
 from gru_shapes.spec import Spec
 
@@ -42,6 +43,7 @@ class Report:
 
     spec: Spec
     prediction: Prediction
+    cost: Cost
     observation: Observation | None
     tensors: tuple[TensorModel, ...]
     checks: tuple[Check, ...]
@@ -96,21 +98,29 @@ class Report:
                 for p in prediction.parameters
             ],
             "parameter_count": prediction.parameter_count,
-            "parameter_bytes": prediction.parameter_bytes,
+            "cost": {
+                "parameter_bytes": self.cost.parameter_bytes,
+                "activation_bytes": self.cost.activation_bytes,
+                "total_bytes": self.cost.total_bytes,
+                "macs": self.cost.macs,
+            },
             "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks],
             "warnings": list(self.warnings),
         }
 
 
-def build_report(spec: Spec, prediction: Prediction, observation: Observation | None) -> Report:
-    """Join prediction and observation, checking each predicted shape against torch's."""
+def build_report(spec: Spec, prediction: Prediction, cost: Cost, observation: Observation | None) -> Report:
+    """Join prediction and observation, checking each predicted shape against torch's.
+
+    Without an observation (a dry run) the report holds the prediction alone and no checks.
+    """
     if observation is None:
-        return Report(spec, prediction, None, prediction.tensors, ())
+        return Report(spec, prediction, cost, None, prediction.tensors, ())
     tensors = tuple(_with_observed_sizes(t, observation.shapes[t.key]) for t in prediction.tensors)
     checks = [_shape_check(t, observation.shapes[t.key]) for t in prediction.tensors]
     checks.append(_parameter_check(prediction, observation))
     checks.extend(observation.identities)
-    return Report(spec, prediction, observation, tensors, tuple(checks))
+    return Report(spec, prediction, cost, observation, tensors, tuple(checks))
 
 
 def _with_observed_sizes(tensor: TensorModel, observed: tuple[int, ...]) -> TensorModel:

@@ -66,6 +66,15 @@ def resolve_device(requested: str) -> str:
     return requested
 
 
+def free_device_memory(device: str) -> int | None:
+    """Bytes free now on a CUDA device (``auto`` resolved first); None for the CPU."""
+    resolved = resolve_device(device)
+    if not resolved.startswith("cuda"):
+        return None
+    free, _total = torch.cuda.mem_get_info(torch.device(resolved))
+    return int(free)
+
+
 def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype) -> Observation:
     config = spec.config
     input_shape = prediction.tensor("input").shape

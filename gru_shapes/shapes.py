@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from gru_shapes.spec import DTYPE_BYTES, ModuleConfig, Spec
+from gru_shapes.spec import ModuleConfig, Spec
 
 DIRECTIONS = ("forward", "backward")
 
@@ -73,7 +73,6 @@ class Prediction:
     tensors: tuple[TensorModel, ...]
     state_slots: tuple[StateSlot, ...]
     parameters: tuple[ParameterModel, ...]
-    parameter_bytes: int
 
     @property
     def parameter_count(self) -> int:
@@ -91,7 +90,6 @@ def predict(spec: Spec) -> Prediction:
     [(1, 35, 10), (4, 1, 32), (1, 35, 64), (4, 1, 32)]
     """
     config = spec.config
-    parameters = tuple(_parameters(spec.module, config))
     return Prediction(
         tensors=(
             _input(spec),
@@ -100,8 +98,7 @@ def predict(spec: Spec) -> Prediction:
             _state(spec, "h_n", "h_n (hidden_state)", "the final hidden state of every layer"),
         ),
         state_slots=tuple(_state_slots(config)),
-        parameters=parameters,
-        parameter_bytes=sum(p.numel for p in parameters) * DTYPE_BYTES[spec.dtype],
+        parameters=tuple(_parameters(spec.module, config)),
     )
 
 

@@ -36,7 +36,12 @@ DEFAULTS: dict[str, Any] = {
     "device": "cpu",
     "dtype": "float32",
     "seed": 0,
+    "dry_run": False,
+    "max_memory": None,
 }
+
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)", re.IGNORECASE)
+_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,8 @@ class Spec:
     device: str
     dtype: str
     seed: int
+    dry_run: bool
+    max_memory: int | None
 
 
 def make_spec(**options: Any) -> Spec:
@@ -106,6 +113,8 @@ def make_spec(**options: Any) -> Spec:
         device=_device(values["device"]),
         dtype=_dtype(values["dtype"]),
         seed=_seed(values["seed"]),
+        dry_run=_flag(values, "dry_run"),
+        max_memory=_memory(values["max_memory"]),
     )
 
 
@@ -148,6 +157,35 @@ def _dtype(value: Any) -> str:
     if value not in DTYPES:
         raise OptionError("dtype", f"--dtype must be one of {', '.join(DTYPES)}, got {value!r}")
     return str(value)
+
+
+def parse_memory(text: str) -> int:
+    """``'8GiB'`` -> ``8589934592``; ``'512MB'`` -> ``512000000``; a bare number counts bytes.
+
+    >>> parse_memory("1.5 KiB")
+    1536
+    """
+    match = _MEMORY.fullmatch(text.strip())
+    if not match:
+        raise ValueError(text)
+    number, prefix, suffix = match.groups()
+    base = 1024 if suffix.lower().startswith("i") or (prefix and not suffix) else 1000
+    return int(float(number) * base ** _POWERS[prefix.lower()])
+
+
+def _memory(value: Any) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = parse_memory(value)
+        except ValueError:
+            parsed = 0
+        if parsed > 0:
+            return parsed
+    raise OptionError(
+        "max_memory", f"--max-memory must be a size above 0 such as 512MiB, 8GB or 2G, got {value!r}"
+    )
 
 
 def _seed(value: Any) -> int:

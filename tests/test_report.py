@@ -13,6 +13,7 @@ import torch
 from hypothesis import given
 
 from gru_shapes.api import report_for
+from gru_shapes.cost import estimate
 from gru_shapes.report import build_report
 from gru_shapes.shapes import predict
 from gru_shapes.spec import make_spec
@@ -63,12 +64,22 @@ def test_a_disagreement_between_model_and_torch_is_a_failed_check() -> None:
     real = report_for(spec).observation
     assert real is not None
     wrong = replace(real, shapes={**real.shapes, "h_n": (1, 1, 32)}, parameters=real.parameters[:-1])
-    report = build_report(spec, predict(spec), wrong)
+    prediction = predict(spec)
+    report = build_report(spec, prediction, estimate(spec, prediction), wrong)
     failed = {c.name for c in report.checks if not c.passed}
     assert failed == {"shape of h_n as predicted", "parameters as predicted by named_parameters()"}
     assert not report.passed
     # The table shows what torch returned, not what was predicted.
     assert report.tensor("h_n").shape == (1, 1, 32)
+
+
+def test_a_dry_run_reports_the_same_shapes_unobserved_and_unchecked() -> None:
+    real = report_for(make_spec(layers=3, bidirectional=True)).to_dict()
+    dry = report_for(make_spec(layers=3, bidirectional=True, dry_run=True)).to_dict()
+    validate(dry)
+    assert dry["observed"] is False and dry["checks"] == [] and dry["torch_version"] is None
+    assert dry["tensors"] == real["tensors"]
+    assert dry["parameters"] == real["parameters"] and dry["cost"] == real["cost"]
 
 
 @pytest.mark.parametrize("field", ["observed", "tensors", "config"])

@@ -69,3 +69,24 @@ def test_device_spellings(device: str) -> None:
 
 def test_every_default_is_accepted_as_given() -> None:
     assert make_spec(**DEFAULTS) == make_spec()
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("1024", 1024),
+        ("1.5KiB", 1536),
+        ("512MiB", 512 * 2**20),
+        ("8GB", 8 * 10**9),
+        ("2G", 2 * 2**30),
+        ("3 tb", 3 * 10**12),
+    ],
+)
+def test_memory_sizes(text: str, size: int) -> None:
+    assert make_spec(max_memory=text).max_memory == size
+
+
+@pytest.mark.parametrize("value", ["", "lots", "-5MB", "0", 0, -1, True, 1.5], ids=repr)
+def test_bad_memory_sizes(value: Any) -> None:
+    with pytest.raises(OptionError, match="--max-memory must be a size above 0"):
+        make_spec(max_memory=value)

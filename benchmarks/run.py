@@ -1,0 +1,182 @@
+"""Side-by-side timings of gru-shapes against its baselines, on this machine, as ratios.
+
+    python benchmarks/run.py [--repeat 7]
+
+Each pair is run alternately (baseline, candidate, baseline, ...) so that both see the same machine
+load; the figure is the ratio of median wall times. torchinfo is measured only when installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+PYTHON = sys.executable
+TOOL = (
+    [
+        shutil.which("gru-shapes") or "",
+    ]
+    if shutil.which("gru-shapes")
+    else [PYTHON, "-m", "gru_shapes"]
+)
+HUGE = [
+    "--seq-len",
+    "1000000",
+    "--hidden-size",
+    "16384",
+    "--layers",
+    "8",
+    "--bidirectional",
+    "--batch-size",
+    "64",
+]
+
+NOTEBOOK = """
+import torch
+import torch.nn as nn
+gru = nn.GRU(input_size=10, hidden_size=32, num_layers=2, batch_first=True, bidirectional=True)
+print(gru)
+inputs = torch.zeros(1, 35, 10)
+print(inputs.shape)
+outputs, hidden_state = gru(inputs)
+print(outputs.shape, hidden_state.shape)
+"""
+
+TORCHINFO = """
+import torch.nn as nn
+from torchinfo import summary
+gru = nn.GRU(input_size=10, hidden_size=32, num_layers=2, batch_first=True, bidirectional=True)
+print(summary(gru, input_size=(1, 35, 10)))
+"""
+
+
+@dataclass(frozen=True)
+class Pair:
+    target: str
+    baseline_name: str
+    baseline: Sequence[str]
+    candidate_name: str
+    candidate: Sequence[str]
+    limit: float
+    stdin: Path | None = None
+
+
+def wall(command: Sequence[str], stdin: Path | None) -> float:
+    with open(stdin or os.devnull, "rb") as source:
+        start = time.perf_counter()
+        done = subprocess.run(command, stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"benchmark command failed ({done.returncode}): {' '.join(command)}")
+    return elapsed
+
+
+def measure(pair: Pair, repeat: int) -> tuple[float, float]:
+    wall(pair.baseline, None)  # warm the file cache for both before timing
+    wall(pair.candidate, pair.stdin)
+    base: list[float] = []
+    cand: list[float] = []
+    for turn in range(repeat):
+        # Alternate which goes first, so neither always runs on the other's warmed caches.
+        if turn % 2:
+            cand.append(wall(pair.candidate, pair.stdin))
+            base.append(wall(pair.baseline, None))
+        else:
+            base.append(wall(pair.baseline, None))
+            cand.append(wall(pair.candidate, pair.stdin))
+    return statistics.median(base), statistics.median(cand)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs of each command (default 7)")
+    repeat = parser.parse_args().repeat
+
+    lines = Path(tempfile.mkstemp(suffix=".jsonl")[1])
+    lines.write_text('{"layers": 2, "bidirectional": true}\n' * 1000)
+    import_torch = [PYTHON, "-c", "import torch"]
+    single = [*TOOL, "--layers", "2", "--bidirectional", "--json"]
+    pairs = [
+        Pair(
+            "--help <= 0.25 x import torch",
+            "import torch",
+            import_torch,
+            "gru-shapes --help",
+            [*TOOL, "--help"],
+            0.25,
+        ),
+        Pair(
+            "huge --dry-run <= 0.30 x import torch",
+            "import torch",
+            import_torch,
+            "gru-shapes --dry-run HUGE",
+            [*TOOL, "--dry-run", *HUGE],
+            0.30,
+        ),
+        Pair(
+            "guard refusal <= 0.30 x import torch",
+            "import torch",
+            import_torch,
+            "gru-shapes HUGE (refused)",
+            [*TOOL, *HUGE],
+            0.30,
+        ),
+        Pair(
+            "default run <= 1.10 x notebook script",
+            "notebook script",
+            [PYTHON, "-c", NOTEBOOK],
+            "gru-shapes --layers 2 --bidirectional",
+            [*TOOL, "--layers", "2", "--bidirectional"],
+            1.10,
+        ),
+        Pair(
+            "1,000 batch lines <= 3 x one run",
+            "one run (--json)",
+            single,
+            "gru-shapes batch < 1,000 lines",
+            [*TOOL, "batch"],
+            3.0,
+            stdin=lines,
+        ),
+    ]
+    if importlib.util.find_spec("torchinfo"):
+        pairs.append(
+            Pair(
+                "default run < torchinfo summary",
+                "torchinfo summary",
+                [PYTHON, "-c", TORCHINFO],
+                "gru-shapes --layers 2 --bidirectional",
+                [*TOOL, "--layers", "2", "--bidirectional"],
+                1.0,
+            )
+        )
+    else:
+        print("torchinfo is not installed: its comparison is skipped (pip install torchinfo)\n")
+
+    print(f"{'target':<42} {'baseline s':>10} {'ours s':>8} {'ratio':>7}  holds")
+    failed = 0
+    for pair in pairs:
+        base, cand = measure(pair, repeat)
+        ratio = cand / base
+        holds = ratio <= pair.limit if pair.limit != 1.0 else ratio < 1.0
+        failed += not holds
+        print(f"{pair.target:<42} {base:>10.3f} {cand:>8.3f} {ratio:>7.2f}  {'yes' if holds else 'NO'}")
+    lines.unlink()
+    print(f"\nmedians of {repeat} alternating runs; python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

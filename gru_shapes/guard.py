@@ -1,0 +1,52 @@
+"""The memory guard: refuse a run whose estimate exceeds the budget, before anything is allocated."""
+
+from __future__ import annotations
+
+from gru_shapes.cost import Cost, human_bytes
+from gru_shapes.errors import RunFailure
+
+# Share of the memory currently available that a run may take by default: room for the estimate's
+# 25% error and for everything else on the machine.
+DEFAULT_SHARE = 0.5
+
+
+def default_budget(device: str) -> int | None:
+    """Half the memory available now on ``device``, or None where that cannot be read."""
+    if device == "cpu":
+        available = _available_host_memory()
+    else:
+        from gru_shapes.runner import free_device_memory  # CUDA needs torch to ask
+
+        available = free_device_memory(device)
+    return None if available is None else int(available * DEFAULT_SHARE)
+
+
+def check(cost: Cost, budget: int | None, device: str, explicit: bool) -> None:
+    """Raise :class:`RunFailure` when ``cost`` does not fit ``budget`` bytes."""
+    if budget is None or cost.total_bytes <= budget:
+        return
+    origin = (
+        "--max-memory" if explicit else f"half the memory available on {device}; raise it with --max-memory"
+    )
+    raise RunFailure(
+        f"this run would need about {human_bytes(cost.total_bytes)} "
+        f"(parameters {human_bytes(cost.parameter_bytes)}, activations {human_bytes(cost.activation_bytes)}), "
+        f"over the budget of {human_bytes(budget)} ({origin}); "
+        "add --dry-run to see every shape without running"
+    )
+
+
+def _available_host_memory() -> int | None:
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:  # not Linux: total physical memory is the best cheap answer
+        import os
+
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
