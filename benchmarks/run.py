@@ -22,13 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PYTHON = sys.executable
-TOOL = (
-    [
-        shutil.which("gru-shapes") or "",
-    ]
-    if shutil.which("gru-shapes")
-    else [PYTHON, "-m", "gru_shapes"]
-)
+INSTALLED = shutil.which("gru-shapes")
+TOOL = [INSTALLED] if INSTALLED else [PYTHON, "-m", "gru_shapes"]
+# The issue's example of a question too big to run.
 HUGE = [
     "--seq-len",
     "1000000",
@@ -40,6 +36,7 @@ HUGE = [
     "--batch-size",
     "64",
 ]
+DEFAULT_RUN = [*TOOL, "--layers", "2", "--bidirectional"]
 
 NOTEBOOK = """
 import torch
@@ -138,7 +135,7 @@ def main() -> None:
             "notebook script",
             [PYTHON, "-c", NOTEBOOK],
             "gru-shapes --layers 2 --bidirectional",
-            [*TOOL, "--layers", "2", "--bidirectional"],
+            DEFAULT_RUN,
             1.10,
         ),
         Pair(
@@ -158,7 +155,7 @@ def main() -> None:
                 "torchinfo summary",
                 [PYTHON, "-c", TORCHINFO],
                 "gru-shapes --layers 2 --bidirectional",
-                [*TOOL, "--layers", "2", "--bidirectional"],
+                DEFAULT_RUN,
                 1.0,
             )
         )
