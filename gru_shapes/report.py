@@ -145,8 +145,10 @@ def _parameter_check(prediction: Prediction, observation: Observation) -> Check:
     if predicted == observed:
         detail = f"{len(observed)} tensors, same names, order and shapes"
     else:
-        missing = [name for name, _ in observed if (name, dict(observed)[name]) not in predicted]
-        detail = f"predicted {len(predicted)}, torch has {len(observed)}; differing: {missing or 'order'}"
+        differing = sorted({name for name, shape in set(predicted) ^ set(observed)})
+        detail = (
+            f"predicted {len(predicted)}, torch has {len(observed)}; differing: {differing or 'the order'}"
+        )
     return Check("parameters as predicted by named_parameters()", predicted == observed, detail)
 
 

@@ -68,6 +68,8 @@ def test_a_disagreement_between_model_and_torch_is_a_failed_check() -> None:
     report = build_report(spec, prediction, estimate(spec, prediction), wrong)
     failed = {c.name for c in report.checks if not c.passed}
     assert failed == {"shape of h_n as predicted", "parameters as predicted by named_parameters()"}
+    parameter_check = next(c for c in report.checks if c.name.startswith("parameters"))
+    assert parameter_check.detail == "predicted 8, torch has 7; differing: ['bias_hh_l1']"
     assert not report.passed
     # The table shows what torch returned, not what was predicted.
     assert report.tensor("h_n").shape == (1, 1, 32)
