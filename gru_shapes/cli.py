@@ -175,4 +175,5 @@ def main() -> None:
     # After `import torch` each full garbage collection walks hundreds of thousands of objects
     # (about 60 ms here); a one-shot command creates no garbage worth that.
     gc.disable()
-    app()
+    # The same name (and completion variable, _GRU_SHAPES_COMPLETE) however it was started.
+    app(prog_name=PROG)

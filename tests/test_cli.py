@@ -126,9 +126,18 @@ small_numbers = st.integers(-3, 40).map(str) | st.floats(allow_nan=True, allow_i
 values = st.text(max_size=12) | small_numbers | st.sampled_from(["cuda:0", "auto", "bfloat16", "--json", ""])
 
 
-@given(st.lists(st.tuples(st.sampled_from(OPTIONS), values), max_size=4))
-def test_fuzzed_options_never_crash(pairs: list[tuple[str, str]]) -> None:
-    args = [part for pair in pairs for part in pair]
+FLAGS = [
+    "--bidirectional", "--no-bidirectional", "--batch-first", "--seq-first", "--bias", "--no-bias",
+    "--dry-run", "--json",
+]  # fmt: skip
+valued = st.tuples(st.sampled_from([*OPTIONS, "--max-memory"]), values).map(list)
+flags = st.sampled_from(FLAGS).map(lambda flag: [flag])
+junk = st.text(max_size=8).map(lambda word: [word])
+
+
+@given(st.lists(valued | flags | junk, max_size=5))
+def test_fuzzed_options_never_crash(parts: list[list[str]]) -> None:
+    args = [word for part in parts for word in part]
     result = Cli()(*args)
     assert result.exit_code in (0, 1, 2), (args, result.output)
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exception)

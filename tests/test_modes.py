@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import select
 import subprocess
 import sys
@@ -70,6 +71,23 @@ def test_these_never_import_torch(args: list[str]) -> None:
         "print('torch' in sys.modules, file=sys.stderr)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stderr.splitlines()[-1] == "False", result.stderr
+
+
+def test_shell_completion_answers_without_torch() -> None:
+    code = (
+        "import sys\nfrom gru_shapes.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('torch' in sys.modules, file=sys.stderr)"
+    )
+    env = {
+        **os.environ,
+        "_GRU_SHAPES_COMPLETE": "complete_bash",
+        "COMP_WORDS": "gru-shapes --la",
+        "COMP_CWORD": "1",
+    }
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.stdout.split() == ["--layers"]
     assert result.stderr.splitlines()[-1] == "False", result.stderr
 
 
