@@ -22,9 +22,7 @@ def report_for(spec: Spec) -> Report:
     cost = estimate(spec, prediction)
     if spec.dry_run:
         return build_report(spec, prediction, cost, None)
-    explicit = spec.max_memory is not None
-    budget = spec.max_memory if explicit else guard.default_budget(spec.device)
-    guard.check(cost, budget, spec.device, explicit)
+    guard.check(cost, spec.max_memory, spec.device)
     # Imported here so that dry runs and refusals never pay for importing torch.
     from gru_shapes.runner import observe
 

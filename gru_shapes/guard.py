@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from gru_shapes.cost import Cost, human_bytes
 from gru_shapes.errors import RunFailure
 
@@ -21,8 +23,11 @@ def default_budget(device: str) -> int | None:
     return None if available is None else int(available * DEFAULT_SHARE)
 
 
-def check(cost: Cost, budget: int | None, device: str, explicit: bool) -> None:
-    """Raise :class:`RunFailure` when ``cost`` does not fit ``budget`` bytes."""
+def check(cost: Cost, max_memory: int | None, device: str) -> None:
+    """Raise :class:`RunFailure` when ``cost`` does not fit ``max_memory`` bytes, or by default
+    :func:`default_budget` of ``device``."""
+    explicit = max_memory is not None
+    budget = max_memory if explicit else default_budget(device)
     if budget is None or cost.total_bytes <= budget:
         return
     origin = (
@@ -45,8 +50,6 @@ def _available_host_memory() -> int | None:
     except OSError:
         pass
     try:  # not Linux: total physical memory is the best cheap answer
-        import os
-
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
