@@ -138,7 +138,7 @@ def _cost_table(report: Report) -> Table:
         ("total", cost.total_bytes, "what the memory guard compares with its budget"),
     ]
     for what, count, counted in rows:
-        table.add_row(what, f"{human_bytes(count)}", Text(counted))
+        table.add_row(what, human_bytes(count), Text(counted))
     table.add_row(
         "MACs",
         f"{cost.macs:,}",

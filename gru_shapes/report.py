@@ -145,7 +145,7 @@ def _parameter_check(prediction: Prediction, observation: Observation) -> Check:
     if predicted == observed:
         detail = f"{len(observed)} tensors, same names, order and shapes"
     else:
-        differing = sorted({name for name, shape in set(predicted) ^ set(observed)})
+        differing = sorted({name for name, _shape in set(predicted) ^ set(observed)})
         detail = (
             f"predicted {len(predicted)}, torch has {len(observed)}; differing: {differing or 'the order'}"
         )
