@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from gru_shapes import __version__
 from gru_shapes.errors import GruShapesError
-from gru_shapes.spec import DEFAULTS, DTYPES, make_spec
+from gru_shapes.spec import DEFAULTS, DTYPES, MODULES, make_spec
 
 PROG = "gru-shapes"
 
@@ -52,6 +52,12 @@ def _fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
+def _typed(ctx: typer.Context, name: str) -> bool:
+    """Whether the user gave this option (typer vendors click, so its enum is compared by name)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
 def _show_version(value: bool) -> None:
     if value:
         print(f"{PROG} {__version__}")
@@ -70,17 +76,20 @@ app = typer.Typer(
 @app.callback(invoke_without_command=True)
 def explain(
     ctx: typer.Context,
-    input_size: Annotated[
-        int, typer.Option(help="nn.GRU input_size: features of x at each step.")
-    ] = DEFAULTS["input_size"],
-    hidden_size: Annotated[
-        int, typer.Option(help="nn.GRU hidden_size: features of the hidden state.")
-    ] = DEFAULTS["hidden_size"],
-    layers: Annotated[int, typer.Option(help="nn.GRU num_layers: how many GRUs are stacked.")] = DEFAULTS[
+    module: Annotated[
+        str, typer.Option(help=f"The torch.nn class: {', '.join(MODULES)} (any case).")
+    ] = DEFAULTS["module"],
+    input_size: Annotated[int, typer.Option(help="input_size: features of x at each step.")] = DEFAULTS[
+        "input_size"
+    ],
+    hidden_size: Annotated[int, typer.Option(help="hidden_size: features of the hidden state.")] = DEFAULTS[
+        "hidden_size"
+    ],
+    layers: Annotated[int, typer.Option(help="num_layers: how many layers are stacked.")] = DEFAULTS[
         "layers"
     ],
     bidirectional: Annotated[
-        bool, typer.Option(help="nn.GRU bidirectional: run a backward GRU too (D = 2).")
+        bool, typer.Option(help="bidirectional: run a backward pass too (D = 2).")
     ] = DEFAULTS["bidirectional"],
     batch_first: Annotated[
         bool,
@@ -89,14 +98,38 @@ def explain(
             help="Layout of input and output: (batch, seq, feature) or (seq, batch, feature).",
         ),
     ] = DEFAULTS["batch_first"],
-    bias: Annotated[bool, typer.Option(help="nn.GRU bias: learn bias_ih and bias_hh.")] = DEFAULTS["bias"],
-    dropout: Annotated[
-        float, typer.Option(help="nn.GRU dropout between stacked layers, from 0 to 1.")
-    ] = DEFAULTS["dropout"],
+    bias: Annotated[bool, typer.Option(help="bias: learn bias_ih and bias_hh.")] = DEFAULTS["bias"],
+    dropout: Annotated[float, typer.Option(help="dropout between stacked layers, from 0 to 1.")] = DEFAULTS[
+        "dropout"
+    ],
+    proj_size: Annotated[
+        int | None,
+        typer.Option(help="LSTM only: project h to this many features (0: none).", show_default=False),
+    ] = DEFAULTS["proj_size"],
+    nonlinearity: Annotated[
+        str | None, typer.Option(help="RNN and RNNCell only: tanh (default) or relu.", show_default=False)
+    ] = DEFAULTS["nonlinearity"],
     batch_size: Annotated[
         int, typer.Option(help="Sequences in the input batch (0 allowed, as in torch).")
     ] = DEFAULTS["batch_size"],
     seq_len: Annotated[int, typer.Option(help="Time steps per sequence (at least 1).")] = DEFAULTS["seq_len"],
+    unbatched: Annotated[
+        bool, typer.Option("--unbatched", help="Feed one sequence (or step) with no batch dim.")
+    ] = DEFAULTS["unbatched"],
+    lengths: Annotated[
+        str | None,
+        typer.Option(help="Pack a batch of these lengths, e.g. 35,20,7 (in this order).", show_default=False),
+    ] = DEFAULTS["lengths"],
+    input_shape: Annotated[
+        str | None,
+        typer.Option(help="Diagnose: feed an input of exactly this shape, e.g. 1,35,12.", show_default=False),
+    ] = DEFAULTS["input_shape"],
+    h0_shape: Annotated[
+        str | None, typer.Option(help="Diagnose: feed h_0 of exactly this shape.", show_default=False)
+    ] = DEFAULTS["h0_shape"],
+    c0_shape: Annotated[
+        str | None, typer.Option(help="Diagnose (LSTM): feed c_0 of exactly this shape.", show_default=False)
+    ] = DEFAULTS["c0_shape"],
     device: Annotated[
         str, typer.Option(help="cpu, cuda, cuda:N, or auto (cuda when available, else cpu).")
     ] = DEFAULTS["device"],
@@ -123,28 +156,16 @@ def explain(
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
     ] = False,
 ) -> None:
-    """Explain every dimension of a real nn.GRU forward pass: input, h_0, output and h_n."""
+    """Explain every dimension of a real forward pass of nn.GRU, LSTM, RNN or their cells:
+    input, h_0, output and h_n (and c for LSTMs), or why torch refuses a shape."""
     if ctx.invoked_subcommand is not None:
         return
     from gru_shapes.api import report_for
 
-    spec = make_spec(
-        input_size=input_size,
-        hidden_size=hidden_size,
-        layers=layers,
-        bidirectional=bidirectional,
-        batch_first=batch_first,
-        bias=bias,
-        dropout=dropout,
-        batch_size=batch_size,
-        seq_len=seq_len,
-        device=device,
-        dtype=dtype,
-        seed=seed,
-        dry_run=dry_run,
-        max_memory=max_memory,
-    )
-    report = report_for(spec)
+    # Only what the user typed: an option a module does not take is refused when given, so the
+    # defaults of options that do not apply must not count as given.
+    typed = {name: value for name, value in ctx.params.items() if name in DEFAULTS and _typed(ctx, name)}
+    report = report_for(make_spec(**typed))
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:

@@ -13,12 +13,18 @@ from gru_shapes.shapes import GATES, Prediction
 from gru_shapes.spec import DTYPE_BYTES, Spec
 
 # Peak memory of one layer's forward pass on the CPU, in elements per (time step × sequence), is
-# the layer's input features plus this many times hidden_size. The CPU kernel materialises the input
-# projection for all steps (gates × H), keeps every step's h_t and then stacks them, and for two
-# directions also keeps the forward result while the backward one runs and concatenates both; the
-# allocator's unreturned free blocks come on top. Fitted to peak RSS of torch 2.13 CPU runs
-# (2 to 700 MB of activations, 1 to 4 layers): one direction 5.3 to 6.2, two directions 8.9 to 10.6.
-ACTIVATION_FACTOR = {1: 5.5, 2: 10.0}
+# the layer's input features plus this many times hidden_size, by family and number of directions.
+# The CPU kernel materialises the input projection for all steps (gates × H), keeps every step's h_t
+# and then stacks them, and for two directions also keeps the forward result while the backward one
+# runs and concatenates both; the allocator's unreturned free blocks come on top. Fitted to peak RSS
+# of torch 2.13 CPU runs (2 to 700 MB of activations, 1 to 4 layers): GRU 5.3 to 6.2 for one
+# direction and 8.9 to 10.6 for two; LSTM 2.0 and 7.2 to 8.4 (its kernel is leaner); RNN 3.0 and
+# 7.1 to 8.0. Measured without projection; cells and packed batches use the same factors.
+ACTIVATION_FACTOR = {
+    "GRU": {1: 5.5, 2: 10.0},
+    "LSTM": {1: 2.0, 2: 7.8},
+    "RNN": {1: 3.0, 2: 7.5},
+}
 
 
 @dataclass(frozen=True)
@@ -52,17 +58,22 @@ def estimate(spec: Spec, prediction: Prediction) -> Cost:
     141120
     """
     config = spec.config
-    hidden, d = config.hidden_size, config.num_directions
-    gates = len(GATES[spec.module])
-    layer_inputs = [config.input_size] + [d * hidden] * (config.num_layers - 1)
-    steps = spec.seq_len * spec.batch_size
-    macs = steps * d * sum(gates * hidden * (inputs + hidden) for inputs in layer_inputs)
-    per_step = max(inputs + ACTIVATION_FACTOR[d] * hidden for inputs in layer_inputs)
-    states = 2 * prediction.tensor("h_n").shape[0] * spec.batch_size * hidden  # h_0 and h_n
+    hidden, h, d = config.hidden_size, config.h_size, config.num_directions
+    gates = len(GATES[config.family])
+    projection = h * hidden if config.proj_size else 0  # weight_hr, once per step
+    layer_inputs = [config.input_size] + [d * h] * (config.num_layers - 1)
+    # A packed batch runs only the real steps; a cell runs one.
+    steps = sum(spec.lengths) if spec.lengths else spec.seq_len * spec.batch_size
+    macs = steps * d * sum(gates * hidden * (inputs + h) + projection for inputs in layer_inputs)
+    factor = ACTIVATION_FACTOR[config.family][d]
+    per_step = max(inputs + factor * hidden for inputs in layer_inputs)
+    states = sum(t.numel for t in prediction.tensors if t.key[0] in "hc")  # initial and final states
+    padded = spec.seq_len * spec.batch_size  # packing copies the padded input once more
+    extra = 2 * padded * config.input_size if spec.lengths else 0
     element = DTYPE_BYTES[spec.dtype]
     return Cost(
         parameter_bytes=prediction.parameter_count * element,
-        activation_bytes=int(steps * per_step + states) * element,
+        activation_bytes=int(padded * per_step + states + extra) * element,
         macs=macs,
     )
 

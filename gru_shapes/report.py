@@ -10,10 +10,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from gru_shapes.cost import Cost
+from gru_shapes.diagnose import Diagnosis
 from gru_shapes.shapes import Prediction, TensorModel
 from gru_shapes.spec import Spec
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Observation:
     parameters: tuple[tuple[str, tuple[int, ...]], ...]
     identities: tuple[Check, ...]
     warnings: tuple[str, ...]
+    batch_sizes: tuple[int, ...] | None = None  # of the PackedSequence torch built
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Report:
     observation: Observation | None
     tensors: tuple[TensorModel, ...]
     checks: tuple[Check, ...]
+    diagnosis: Diagnosis | None = None
 
     @property
     def observed(self) -> bool:
@@ -54,7 +57,9 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
+        """Every check held, and torch accepted any shapes the user gave."""
+        compatible = self.diagnosis is None or self.diagnosis.compatible
+        return compatible and all(check.passed for check in self.checks)
 
     @property
     def device(self) -> str:
@@ -64,19 +69,29 @@ class Report:
     def warnings(self) -> tuple[str, ...]:
         return self.observation.warnings if self.observation else ()
 
+    @property
+    def batch_sizes(self) -> tuple[int, ...] | None:
+        """PackedSequence.batch_sizes: torch's after a run, else predicted."""
+        if self.observation is not None and self.observation.batch_sizes is not None:
+            return self.observation.batch_sizes
+        return self.prediction.batch_sizes
+
     def tensor(self, key: str) -> TensorModel:
         return next(t for t in self.tensors if t.key == key)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract (``schema_version`` 1), described by ``report.schema.json``."""
+        """The JSON contract (``schema_version`` 2), described by ``report.schema.json``."""
         spec, prediction = self.spec, self.prediction
         return {
             "schema_version": SCHEMA_VERSION,
             "observed": self.observed,
             "module": spec.module,
             "config": spec.config.keywords(),
-            "batch_size": spec.batch_size,
-            "seq_len": spec.seq_len,
+            "batch_size": None if spec.unbatched else spec.batch_size,
+            "seq_len": None if spec.config.is_cell else spec.seq_len,
+            "unbatched": spec.unbatched,
+            "lengths": list(spec.lengths) if spec.lengths else None,
+            "batch_sizes": list(self.batch_sizes) if self.batch_sizes is not None else None,
             "seed": spec.seed,
             "device": self.device,
             "dtype": spec.dtype,
@@ -106,10 +121,17 @@ class Report:
             },
             "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks],
             "warnings": list(self.warnings),
+            "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
         }
 
 
-def build_report(spec: Spec, prediction: Prediction, cost: Cost, observation: Observation | None) -> Report:
+def build_report(
+    spec: Spec,
+    prediction: Prediction,
+    cost: Cost,
+    observation: Observation | None,
+    diagnosis: Diagnosis | None = None,
+) -> Report:
     """Join prediction and observation, checking each predicted shape against torch's.
 
     Without an observation (a dry run) the report holds the prediction alone and no checks.
@@ -118,9 +140,16 @@ def build_report(spec: Spec, prediction: Prediction, cost: Cost, observation: Ob
         return Report(spec, prediction, cost, None, prediction.tensors, ())
     tensors = tuple(_with_observed_sizes(t, observation.shapes[t.key]) for t in prediction.tensors)
     checks = [_shape_check(t, observation.shapes[t.key]) for t in prediction.tensors]
+    if prediction.batch_sizes is not None:
+        predicted, observed = list(prediction.batch_sizes), list(observation.batch_sizes or ())
+        checks.append(
+            Check(
+                "batch_sizes as predicted", predicted == observed, f"predicted {predicted}, torch {observed}"
+            )
+        )
     checks.append(_parameter_check(prediction, observation))
     checks.extend(observation.identities)
-    return Report(spec, prediction, cost, observation, tensors, tuple(checks))
+    return Report(spec, prediction, cost, observation, tensors, tuple(checks), diagnosis)
 
 
 def _with_observed_sizes(tensor: TensorModel, observed: tuple[int, ...]) -> TensorModel:

@@ -7,9 +7,13 @@ input shapes, and reduces what comes back to plain data (:class:`Observation`).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from gru_shapes.errors import OptionError, RunFailure
 from gru_shapes.report import Check, Observation
@@ -24,27 +28,29 @@ def observe(spec: Spec, prediction: Prediction) -> Observation:
     memory) and :class:`OptionError` when the device cannot compute in the asked dtype.
     """
     device = resolve_device(spec.device)
-    dtype = getattr(torch, spec.dtype)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            observation = _forward(spec, prediction, device, dtype)
-    except (torch.OutOfMemoryError, MemoryError) as error:
-        raise RunFailure(f"out of memory on {device}: {_first_line(error)}") from None
-    except RuntimeError as error:
-        message = _first_line(error)
-        if "not implemented for" in message:
-            raise OptionError(
-                "dtype", f"--dtype {spec.dtype} is not supported by {spec.module} on {device}: {message}"
-            ) from None
-        if "allocate" in message:
-            raise RunFailure(f"out of memory on {device}: {message}") from None
-        raise RunFailure(f"torch could not run this on {device}: {message}") from None
-    except (ValueError, OverflowError, TypeError) as error:
-        raise RunFailure(f"torch could not run this on {device}: {_first_line(error)}") from None
+    with _failures_explained(spec, device), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        observation = _forward(spec, prediction, device, getattr(torch, spec.dtype))
     # torch's warnings become notes in the report instead of raw Python warnings on stderr.
     notes = tuple(dict.fromkeys(_first_line(w.message) for w in caught))
     return replace(observation, warnings=notes)
+
+
+def attempt(spec: Spec, shapes: Mapping[str, tuple[int, ...]]) -> str | None:
+    """Feed ``spec``'s module tensors of exactly ``shapes`` (keys ``input``, ``h_0``, ``c_0``; an
+    absent state is left to torch's zeros). Return torch's error message, or None if it ran."""
+    device = resolve_device(spec.device)
+    with _failures_explained(spec, device), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the real run reports torch's warnings
+        module, fed = _build(spec, shapes, device, getattr(torch, spec.dtype))
+        try:
+            with torch.inference_mode():
+                module(fed["input"], _initial_state(spec, fed))
+        except (RuntimeError, ValueError, TypeError, IndexError) as error:
+            if isinstance(error, torch.OutOfMemoryError) or "allocate" in str(error):
+                raise
+            return str(error).strip()
+    return None
 
 
 def resolve_device(requested: str) -> str:
@@ -75,57 +81,217 @@ def free_device_memory(device: str) -> int | None:
     return int(free)
 
 
-def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype) -> Observation:
-    config = spec.config
-    input_shape = prediction.tensor("input").shape
-    h0_shape = prediction.tensor("h_0").shape
-    # Seed a private copy of the CPU generator so weights are reproducible and the caller's RNG is untouched.
+@contextmanager
+def _failures_explained(spec: Spec, device: str) -> Iterator[None]:
+    """Turn what torch raises while building and running into the package's own errors."""
+    try:
+        yield
+    except (torch.OutOfMemoryError, MemoryError) as error:
+        raise RunFailure(f"out of memory on {device}: {_first_line(error)}") from None
+    except RuntimeError as error:
+        message = _first_line(error)
+        if "not implemented for" in message:
+            raise OptionError(
+                "dtype", f"--dtype {spec.dtype} is not supported by {spec.module} on {device}: {message}"
+            ) from None
+        if "allocate" in message:
+            raise RunFailure(f"out of memory on {device}: {message}") from None
+        raise RunFailure(f"torch could not run this on {device}: {message}") from None
+    except (ValueError, OverflowError, TypeError) as error:
+        raise RunFailure(f"torch could not run this on {device}: {_first_line(error)}") from None
+
+
+def _build(
+    spec: Spec, shapes: Mapping[str, tuple[int, ...]], device: str, dtype: torch.dtype
+) -> tuple[torch.nn.Module, dict[str, torch.Tensor]]:
+    """The module and seeded random tensors of ``shapes``, from a private copy of the CPU generator,
+    so that runs are reproducible and the caller's RNG is untouched."""
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(spec.seed)
-        module = torch.nn.GRU(**config.keywords()).to(device=device, dtype=dtype).eval()
-        x = torch.randn(input_shape).to(device=device, dtype=dtype)
-        h_0 = torch.randn(h0_shape).to(device=device, dtype=dtype)
+        module_class = getattr(torch.nn, spec.module)
+        module = module_class(**spec.config.keywords()).to(device=device, dtype=dtype).eval()
+        fed = {
+            key: torch.randn(shapes[key]).to(device=device, dtype=dtype)
+            for key in ("input", "h_0", "c_0")
+            if key in shapes
+        }
+    return module, fed
+
+
+def _initial_state(spec: Spec, fed: dict[str, torch.Tensor]) -> Any:
+    """What the module takes as hx: h_0, or (h_0, c_0) for an LSTM; None leaves it to torch."""
+    if "h_0" not in fed:
+        return None
+    return (fed["h_0"], fed["c_0"]) if spec.config.family == "LSTM" else fed["h_0"]
+
+
+def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype) -> Observation:
+    shapes = {t.key: t.shape for t in prediction.tensors}
+    module, fed = _build(spec, shapes, device, dtype)
+    hx = _initial_state(spec, fed)
+    config = spec.config
     with torch.inference_mode():
-        output, h_n = module(x, h_0)
+        if config.is_cell:
+            returned = dict(zip(("h_1", "c_1"), _as_tuple(module(fed["input"], hx)), strict=False))
+            checks = _cell_identities(spec, module, fed, returned)
+            batch_sizes = None
+        elif spec.lengths:
+            returned, batch_sizes = _packed_forward(spec, module, fed["input"], hx)
+            checks = _packed_identities(spec, returned)
+        else:
+            output, state = module(fed["input"], hx)
+            returned = {"output": output, **dict(zip(("h_n", "c_n"), _as_tuple(state), strict=False))}
+            checks = _identities(spec, output, returned["h_n"])
+            batch_sizes = None
+    tensors = {**fed, **returned}
     return Observation(
         torch_version=torch.__version__,
-        device=str(output.device),
-        shapes={
-            "input": tuple(x.shape),
-            "h_0": tuple(h_0.shape),
-            "output": tuple(output.shape),
-            "h_n": tuple(h_n.shape),
-        },
+        device=str(tensors["input"].device),
+        shapes={key: tuple(tensors[key].shape) for key in prediction.keys if key in tensors},
         parameters=tuple((name, tuple(p.shape)) for name, p in module.named_parameters()),
-        identities=tuple(_identities(spec, output, h_n)),
+        identities=tuple(checks),
         warnings=(),
+        batch_sizes=batch_sizes,
     )
+
+
+def _as_tuple(state: Any) -> tuple[torch.Tensor, ...]:
+    return tuple(state) if isinstance(state, tuple) else (state,)
+
+
+def _packed_forward(
+    spec: Spec, module: torch.nn.Module, x: torch.Tensor, hx: Any
+) -> tuple[dict[str, torch.Tensor], tuple[int, ...]]:
+    batch_first = spec.config.batch_first
+    lengths = torch.tensor(spec.lengths)
+    packed = pack_padded_sequence(x, lengths, batch_first=batch_first, enforce_sorted=False)
+    packed_output, state = module(packed, hx)
+    output, _ = pad_packed_sequence(packed_output, batch_first=batch_first, total_length=spec.seq_len)
+    returned = {
+        "packed_input": packed.data,
+        "packed_output": packed_output.data,
+        "output": output,
+        **dict(zip(("h_n", "c_n"), _as_tuple(state), strict=False)),
+    }
+    return returned, tuple(packed.batch_sizes.tolist())
+
+
+def _last_layer(spec: Spec, h_n: torch.Tensor) -> torch.Tensor:
+    """h_n's last layer as (D, batch, features), whatever the batching."""
+    config = spec.config
+    if spec.unbatched:
+        h_n = h_n.unsqueeze(1)
+    return h_n.view(config.num_layers, config.num_directions, h_n.shape[1], config.h_size)[-1]
 
 
 def _identities(spec: Spec, output: torch.Tensor, h_n: torch.Tensor) -> list[Check]:
     """The facts that tie output to h_n, checked on this run's tensors."""
     config = spec.config
-    hidden, d, layers = config.hidden_size, config.num_directions, config.num_layers
-    time_axis = 1 if config.batch_first else 0
-    last_layer = h_n.view(layers, d, spec.batch_size, hidden)[-1]
+    h, d, layers = config.h_size, config.num_directions, config.num_layers
+    time_axis = 0 if spec.unbatched or not config.batch_first else 1
+    last_layer = _last_layer(spec, h_n)
+    if spec.unbatched:
+        output = output.unsqueeze(1)
     empty = " (empty batch: holds trivially)" if spec.batch_size == 0 else ""
+    rows = "" if spec.unbatched else ":, "
     forward_index = (layers - 1) * d
     checks = [
         Check(
-            "h_n of the last layer, forward = output at the last step, first hidden_size features",
-            torch.allclose(last_layer[0], output.select(time_axis, -1)[:, :hidden]),
-            f"torch.allclose(h_n[{forward_index}], output[last step][:, :{hidden}]){empty}",
+            f"h_n of the last layer, forward = output at the last step, first {h} features",
+            torch.allclose(last_layer[0], output.select(time_axis, -1)[..., :h]),
+            f"torch.allclose(h_n[{forward_index}], output[last step][{rows}:{h}]){empty}",
         )
     ]
     if config.bidirectional:
         checks.append(
             Check(
-                "h_n of the last layer, backward = output at step 0, last hidden_size features",
-                torch.allclose(last_layer[1], output.select(time_axis, 0)[:, hidden:]),
-                f"torch.allclose(h_n[{forward_index + 1}], output[step 0][:, {hidden}:]){empty}",
+                f"h_n of the last layer, backward = output at step 0, last {h} features",
+                torch.allclose(last_layer[1], output.select(time_axis, 0)[..., h:]),
+                f"torch.allclose(h_n[{forward_index + 1}], output[step 0][{rows}{h}:]){empty}",
             )
         )
     return checks
+
+
+def _packed_identities(spec: Spec, returned: dict[str, torch.Tensor]) -> list[Check]:
+    """A packed batch ends each sequence at its own length: h_n is taken there, and the padded
+    output is zero beyond it."""
+    config = spec.config
+    lengths = spec.lengths or ()
+    h, d = config.h_size, config.num_directions
+    output = returned["output"] if config.batch_first else returned["output"].transpose(0, 1)
+    last_layer = _last_layer(spec, returned["h_n"])
+    forward_index = (config.num_layers - 1) * d
+    ends = torch.stack([output[b, length - 1] for b, length in enumerate(lengths)])
+    checks = [
+        Check(
+            "h_n of the last layer, forward = output at each sequence's own last step, not the padded end",
+            torch.allclose(last_layer[0], ends[:, :h]),
+            f"torch.allclose(h_n[{forward_index}][b], output[b, lengths[b] - 1, :{h}]) for each b",
+        )
+    ]
+    if config.bidirectional:
+        checks.append(
+            Check(
+                "h_n of the last layer, backward = output at step 0 of each sequence",
+                torch.allclose(last_layer[1], output[:, 0, h:]),
+                f"torch.allclose(h_n[{forward_index + 1}][b], output[b, 0, {h}:]) for each b",
+            )
+        )
+    padding = [output[b, length:] for b, length in enumerate(lengths)]
+    checks.append(
+        Check(
+            "output is zero after each sequence's end (padding)",
+            all(bool((rows == 0).all()) for rows in padding),
+            "output[b, lengths[b]:] == 0 for each b",
+        )
+    )
+    return checks
+
+
+def _cell_identities(
+    spec: Spec, cell: torch.nn.Module, fed: dict[str, torch.Tensor], returned: dict[str, torch.Tensor]
+) -> list[Check]:
+    """A cell is one time step of the one-layer module with the same weights."""
+    config = spec.config
+    keys = ("h_1", "c_1")[: len(returned)]
+    if config.hidden_size == 0:  # the layer refuses hidden_size 0; the cell returns empty states
+        return [
+            Check(
+                f"{key} is empty, as hidden_size = 0",
+                returned[key].numel() == 0,
+                f"{key}.numel() == {returned[key].numel()}",
+            )
+            for key in keys
+        ]
+    # The layer refuses input_size 0, so such a cell is compared with a layer that reads one
+    # feature through zero weights from a zero input: the same products, zero.
+    width = max(config.input_size, 1)
+    keywords = {**config.keywords(), "input_size": width}
+    device, dtype = fed["input"].device, fed["h_0"].dtype
+    layer = getattr(torch.nn, config.family)(**keywords).to(device=device, dtype=dtype).eval()
+    weights = {f"{name}_l0": weight for name, weight in cell.state_dict().items()}
+    x = fed["input"]
+    if config.input_size == 0:
+        weights["weight_ih_l0"] = torch.zeros(weights["weight_ih_l0"].shape[0], 1, device=device, dtype=dtype)
+        x = torch.zeros(*x.shape[:-1], 1, device=device, dtype=dtype)
+    layer.load_state_dict(weights)
+    state = tuple(s.unsqueeze(0) for s in _as_tuple(_initial_state(spec, fed)))
+    # One time step, seq-first: (1, batch, features), or (1, features) unbatched.
+    _, final = layer(x.unsqueeze(0), state if config.family == "LSTM" else state[0])
+    tolerance = _TOLERANCE[spec.dtype]
+    return [
+        Check(
+            f"{key} = one step of nn.{config.family} with the same weights",
+            torch.allclose(returned[key], expected[0], rtol=tolerance, atol=tolerance),
+            f"torch.allclose({key}, nn.{config.family}(...)(input.unsqueeze(0), ...)[1][0])",
+        )
+        for key, expected in zip(keys, _as_tuple(final), strict=True)
+    ]
+
+
+# Two kernels computing the same step agree to about this much, by dtype.
+_TOLERANCE = {"float64": 1e-10, "float32": 1e-5, "float16": 1e-2, "bfloat16": 2e-2}
 
 
 def _first_line(error: object) -> str:

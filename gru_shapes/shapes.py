@@ -13,8 +13,9 @@ from gru_shapes.spec import ModuleConfig, Spec
 
 DIRECTIONS = ("forward", "backward")
 
-# How each module stacks its gates in the rows of weight_ih / weight_hh / biases.
-GATES = {"GRU": ("r", "z", "n")}
+# How each family stacks its blocks in the rows of weight_ih / weight_hh / biases, in torch's order.
+# A plain RNN has a single block and no gates.
+GATES = {"GRU": ("r", "z", "n"), "LSTM": ("i", "f", "g", "o"), "RNN": ("h",)}
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class TensorModel:
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(dim.size for dim in self.dims)
+
+    @property
+    def numel(self) -> int:
+        return prod(self.shape)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,11 @@ class Prediction:
     tensors: tuple[TensorModel, ...]
     state_slots: tuple[StateSlot, ...]
     parameters: tuple[ParameterModel, ...]
+    batch_sizes: tuple[int, ...] | None  # PackedSequence.batch_sizes, for a packed batch
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(t.key for t in self.tensors)
 
     @property
     def parameter_count(self) -> int:
@@ -88,61 +98,158 @@ def predict(spec: Spec) -> Prediction:
     >>> from gru_shapes.spec import make_spec
     >>> [t.shape for t in predict(make_spec(layers=2, bidirectional=True)).tensors]
     [(1, 35, 10), (4, 1, 32), (1, 35, 64), (4, 1, 32)]
+    >>> [(t.key, t.shape) for t in predict(make_spec(module="LSTMCell", unbatched=True)).tensors]
+    [('input', (10,)), ('h_0', (32,)), ('c_0', (32,)), ('h_1', (32,)), ('c_1', (32,))]
     """
     config = spec.config
+    lstm = config.family == "LSTM"
+    first, last = ("h_0", "c_0"), (("h_1", "c_1") if config.is_cell else ("h_n", "c_n"))
+    states = [_state(spec, key) for key in first[: 1 + lstm]]
+    finals = [_state(spec, key) for key in last[: 1 + lstm]]
+    if config.is_cell:
+        tensors = [_input(spec), *states, *finals]
+    elif spec.packed:
+        tensors = [_input(spec), _packed(spec, "packed_input"), *states, _packed(spec, "packed_output")]
+        tensors += [_output(spec), *finals]
+    else:
+        tensors = [_input(spec), *states, _output(spec), *finals]
     return Prediction(
-        tensors=(
-            _input(spec),
-            _state(spec, "h_0", "h_0", "the initial hidden state, passed with the input"),
-            _output(spec),
-            _state(spec, "h_n", "h_n (hidden_state)", "the final hidden state of every layer"),
-        ),
-        state_slots=tuple(_state_slots(config)),
-        parameters=tuple(_parameters(spec.module, config)),
+        tensors=tuple(tensors),
+        state_slots=() if config.is_cell else tuple(_state_slots(config)),
+        parameters=tuple(_parameters(config)),
+        batch_sizes=_batch_sizes(spec.lengths) if spec.lengths else None,
     )
 
 
-def _sequence_dims(spec: Spec) -> tuple[Dim, Dim]:
+def _batch_dim(spec: Spec, where: str, noun: str = "sequences in the batch") -> tuple[Dim, ...]:
+    """The batch dim, or none for an unbatched input."""
+    if spec.unbatched:
+        return ()
+    if spec.lengths:
+        formula = f"len(lengths) = {spec.batch_size}"
+        meaning = f"sequences, in the order the lengths were given; {where}"
+    else:
+        formula, meaning = f"batch_size = {spec.batch_size}", f"{noun}; {where}"
+    return (Dim("batch", spec.batch_size, formula, meaning),)
+
+
+def _sequence_dims(spec: Spec) -> tuple[Dim, ...]:
     """The batch and seq dims of input and output, in the order batch_first sets."""
+    if spec.config.is_cell:
+        return _batch_dim(spec, "a cell takes one time step of each sequence")
+    if spec.lengths:
+        seq = Dim(
+            "seq",
+            spec.seq_len,
+            f"max(lengths) = {spec.seq_len}",
+            "time steps, padded to the longest sequence",
+        )
+    elif spec.unbatched:
+        meaning = "time steps; unbatched input is always (seq, feature), whatever batch_first says"
+        seq = Dim("seq", spec.seq_len, f"seq_len = {spec.seq_len}", meaning)
+    else:
+        seq = Dim("seq", spec.seq_len, f"seq_len = {spec.seq_len}", "time steps, read in order")
+    if spec.unbatched:
+        return (seq,)
     where = "first: batch_first=True" if spec.config.batch_first else "second: batch_first=False"
-    batch = Dim(
-        "batch", spec.batch_size, f"batch_size = {spec.batch_size}", f"sequences in the batch; {where}"
-    )
-    seq = Dim("seq", spec.seq_len, f"seq_len = {spec.seq_len}", "time steps, read in order")
+    (batch,) = _batch_dim(spec, where)
     return (batch, seq) if spec.config.batch_first else (seq, batch)
 
 
 def _input(spec: Spec) -> TensorModel:
     size = spec.config.input_size
     feature = Dim("feature", size, f"input_size = {size}", "features of x at each step")
-    return TensorModel(
-        "input", "input", "x, the sequences fed to the module", (*_sequence_dims(spec), feature)
-    )
+    if spec.config.is_cell:
+        about = "x, one time step of each sequence"
+    elif spec.lengths:
+        about = "x, padded to the longest sequence; pack_padded_sequence packs it"
+    else:
+        about = "x, the sequences fed to the module"
+    return TensorModel("input", "input", about, (*_sequence_dims(spec), feature))
+
+
+def _output_feature(spec: Spec) -> Dim:
+    config = spec.config
+    h, d = config.h_size, config.num_directions
+    name = "proj_size" if config.proj_size else "hidden_size"
+    if config.bidirectional:
+        meaning = f"last layer: [:{h}] forward h_t, [{h}:] backward h_t"
+    else:
+        meaning = "last layer's h_t"
+    return Dim("feature", d * h, f"D × {name} = {d} × {h}", meaning)
 
 
 def _output(spec: Spec) -> TensorModel:
-    config = spec.config
-    hidden, d = config.hidden_size, config.num_directions
-    if config.bidirectional:
-        meaning = f"last layer: [:{hidden}] forward h_t, [{hidden}:] backward h_t"
+    if spec.lengths:
+        about = "pad_packed_sequence(packed_output): h_t of the last layer, zeros after each sequence's end"
     else:
-        meaning = "last layer's h_t"
-    feature = Dim("feature", d * hidden, f"D × hidden_size = {d} × {hidden}", meaning)
-    about = "the last layer's hidden state at every time step"
-    return TensorModel("output", "output", about, (*_sequence_dims(spec), feature))
+        about = "the last layer's hidden state at every time step"
+    return TensorModel("output", "output", about, (*_sequence_dims(spec), _output_feature(spec)))
 
 
-def _state(spec: Spec, key: str, title: str, about: str) -> TensorModel:
-    config = spec.config
-    d, layers = config.num_directions, config.num_layers
-    order = "layer-major: i = layer × 2 + direction" if config.bidirectional else "one per layer: i = layer"
-    where = "even with batch_first=True" if config.batch_first else "as in every layout"
-    dims = (
-        Dim("layer_direction", d * layers, f"D × num_layers = {d} × {layers}", order),
-        Dim("batch", spec.batch_size, f"batch_size = {spec.batch_size}", f"sequences; dim 1 {where}"),
-        Dim("hidden", config.hidden_size, f"hidden_size = {config.hidden_size}", "features of h"),
+def _packed(spec: Spec, key: str) -> TensorModel:
+    lengths = spec.lengths or ()
+    total = sum(lengths)
+    terms = " + ".join(map(str, lengths)) if len(lengths) <= 8 else f"{len(lengths)} lengths"
+    rows = Dim(
+        "packed",
+        total,
+        f"sum(lengths) = {terms} = {total}" if len(lengths) > 1 else f"sum(lengths) = {total}",
+        "one row per real step, time-major: step t holds batch_sizes[t] rows, longest sequences first",
     )
-    return TensorModel(key, title, about, dims)
+    if key == "packed_input":
+        size = spec.config.input_size
+        feature = Dim("feature", size, f"input_size = {size}", "features of x at each step")
+        about = "PackedSequence.data fed to the module: no padding, only the real steps"
+        return TensorModel(key, "packed_input.data", about, (rows, feature))
+    about = "PackedSequence.data the module returns: the last layer's h_t at every real step"
+    return TensorModel(key, "packed_output.data", about, (rows, _output_feature(spec)))
+
+
+_STATES = {
+    "h_0": ("h_0", "the initial hidden state, passed with the input"),
+    "c_0": ("c_0", "the initial cell state, passed with h_0 as (h_0, c_0)"),
+    "h_n": ("h_n (hidden_state)", "the final hidden state of every layer"),
+    "c_n": ("c_n", "the final cell state of every layer"),
+    "h_1": ("h_1", "the next hidden state: one step of the recurrence"),
+    "c_1": ("c_1", "the next cell state: one step of the recurrence"),
+}
+
+
+def _state(spec: Spec, key: str) -> TensorModel:
+    config = spec.config
+    title, about = _STATES[key]
+    if key == "h_n" and config.family == "LSTM":
+        title = "h_n"
+    if key in ("h_n", "c_n") and spec.lengths:
+        about += ", taken at each sequence's own last step"
+    dims: list[Dim] = []
+    if not config.is_cell:
+        d, layers = config.num_directions, config.num_layers
+        order = (
+            "layer-major: i = layer × 2 + direction" if config.bidirectional else "one per layer: i = layer"
+        )
+        dims.append(Dim("layer_direction", d * layers, f"D × num_layers = {d} × {layers}", order))
+    if config.is_cell:
+        where = "as in input"
+    elif spec.unbatched:
+        where = ""
+    else:
+        where = "dim 1 even with batch_first=True" if config.batch_first else "dim 1 as in every layout"
+    dims.extend(_batch_dim(spec, where, noun="sequences"))
+    if key.startswith("c"):
+        size, formula, meaning = (
+            config.hidden_size,
+            f"hidden_size = {config.hidden_size}",
+            "features of c, never projected",
+        )
+    elif config.proj_size:
+        size, formula = config.proj_size, f"proj_size = {config.proj_size}"
+        meaning = "features of h, projected from hidden_size by weight_hr"
+    else:
+        size, formula, meaning = config.hidden_size, f"hidden_size = {config.hidden_size}", "features of h"
+    dims.append(Dim("hidden", size, formula, meaning))
+    return TensorModel(key, title, about, tuple(dims))
 
 
 def _state_slots(config: ModuleConfig) -> list[StateSlot]:
@@ -155,26 +262,47 @@ def _state_slots(config: ModuleConfig) -> list[StateSlot]:
     ]
 
 
-def _parameters(module: str, config: ModuleConfig) -> list[ParameterModel]:
-    gates = GATES[module]
-    hidden, d = config.hidden_size, config.num_directions
-    rows = len(gates) * hidden
-    stacked = f"{len(gates)} × hidden_size, gates {'|'.join(gates)}"
+def _batch_sizes(lengths: tuple[int, ...]) -> tuple[int, ...]:
+    """How many sequences are still running at each step: PackedSequence.batch_sizes."""
+    return tuple(sum(1 for length in lengths if length > step) for step in range(max(lengths)))
+
+
+def _rows(config: ModuleConfig) -> str:
+    gates = GATES[config.family]
+    if config.family == "RNN":
+        return f"hidden_size, no gates: one {config.nonlinearity} block"
+    return f"{len(gates)} × hidden_size, gates {'|'.join(gates)}"
+
+
+def _parameters(config: ModuleConfig) -> list[ParameterModel]:
+    hidden, h, d = config.hidden_size, config.h_size, config.num_directions
+    rows, stacked = len(GATES[config.family]) * hidden, _rows(config)
+    reads_h = "proj_size, from the projected h" if config.proj_size else "hidden_size, from h"
     found: list[ParameterModel] = []
-    # named_parameters() order: layer by layer, forward before reverse, ih before hh, weights before biases.
+    # named_parameters() order: layer by layer, forward before reverse, ih before hh, weights before
+    # biases, and an LSTM's projection last.
     for layer in range(config.num_layers):
         if layer == 0:
             inputs, reads = config.input_size, "input_size, from x"
         else:
-            inputs, reads = d * hidden, f"D × hidden_size, from layer {layer - 1}"
+            name = "proj_size" if config.proj_size else "hidden_size"
+            inputs, reads = d * h, f"D × {name}, from layer {layer - 1}"
         for direction in range(d):
-            suffix = f"_l{layer}" + ("_reverse" if direction else "")
+            suffix = "" if config.is_cell else f"_l{layer}" + ("_reverse" if direction else "")
             where = (layer, DIRECTIONS[direction])
             found.append(ParameterModel(f"weight_ih{suffix}", (rows, inputs), *where, stacked, reads))
-            found.append(
-                ParameterModel(f"weight_hh{suffix}", (rows, hidden), *where, stacked, "hidden_size, from h")
-            )
+            found.append(ParameterModel(f"weight_hh{suffix}", (rows, h), *where, stacked, reads_h))
             if config.bias:
                 found.append(ParameterModel(f"bias_ih{suffix}", (rows,), *where, stacked, None))
                 found.append(ParameterModel(f"bias_hh{suffix}", (rows,), *where, stacked, None))
+            if config.proj_size:
+                found.append(
+                    ParameterModel(
+                        f"weight_hr{suffix}",
+                        (h, hidden),
+                        *where,
+                        "proj_size: the projection of h",
+                        "hidden_size, h before projection",
+                    )
+                )
     return found

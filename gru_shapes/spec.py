@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gru_shapes.errors import OptionError
 
+MODULES = ("GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell")
+NONLINEARITIES = ("tanh", "relu")
 DTYPES = ("float32", "float64", "float16", "bfloat16")
 DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
 
@@ -22,8 +24,10 @@ SEED_MIN, SEED_MAX = -(2**63), 2**64 - 1
 _DEVICE = re.compile(r"cpu|auto|cuda(:\d+)?")
 
 # The long option names (with "_" for "-") and their defaults: the command line's defaults,
-# the keys a batch line may use, and the keyword arguments of make_spec.
+# the keys a batch line may use, and the keyword arguments of make_spec. None means "not given":
+# the module's own default applies, or the option plays no part.
 DEFAULTS: dict[str, Any] = {
+    "module": "GRU",
     "input_size": 10,
     "hidden_size": 32,
     "layers": 1,
@@ -31,8 +35,15 @@ DEFAULTS: dict[str, Any] = {
     "batch_first": True,
     "bias": True,
     "dropout": 0.0,
+    "proj_size": None,
+    "nonlinearity": None,
     "batch_size": 1,
     "seq_len": 35,
+    "unbatched": False,
+    "lengths": None,
+    "input_shape": None,
+    "h0_shape": None,
+    "c0_shape": None,
     "device": "cpu",
     "dtype": "float32",
     "seed": 0,
@@ -40,14 +51,51 @@ DEFAULTS: dict[str, Any] = {
     "max_memory": None,
 }
 
+_SEQUENCE_MODULES = frozenset({"GRU", "LSTM", "RNN"})
+_SEQUENCE_ONLY = "a cell takes one time step of one layer in one direction"
+# Options that only some modules take, and the reason the others refuse them.
+_ONLY_FOR: dict[str, tuple[frozenset[str], str]] = {
+    "layers": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
+    "bidirectional": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
+    "batch_first": (
+        _SEQUENCE_MODULES,
+        "a cell's input has no time dimension, so there is no layout to choose",
+    ),
+    "dropout": (_SEQUENCE_MODULES, "dropout acts between stacked layers, and a cell is one layer"),
+    "seq_len": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
+    "lengths": (_SEQUENCE_MODULES, "a cell takes one time step, so there is nothing to pack"),
+    "proj_size": (frozenset({"LSTM"}), "only nn.LSTM projects its hidden state"),
+    "nonlinearity": (
+        frozenset({"RNN", "RNNCell"}),
+        "only nn.RNN and nn.RNNCell take one; GRU and LSTM gates have fixed activations",
+    ),
+    "c0_shape": (frozenset({"LSTM", "LSTMCell"}), "only LSTMs carry a cell state c"),
+}
+# Options that set the same thing as another: (option, its rivals, what they both set).
+_EXCLUSIVE = (
+    ("unbatched", ("batch_size",), "an unbatched input has no batch dimension"),
+    ("lengths", ("batch_size", "seq_len", "unbatched"), "the lengths set the batch and the longest sequence"),
+    (
+        "input_shape",
+        ("batch_size", "seq_len", "unbatched", "lengths", "dry_run"),
+        "the given input shape sets batch and sequence length, and torch must try it",
+    ),
+    ("h0_shape", ("lengths", "dry_run"), "a given shape is tried on plain tensors by torch"),
+    ("c0_shape", ("lengths", "dry_run"), "a given shape is tried on plain tensors by torch"),
+)
+
 _MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)", re.IGNORECASE)
 _POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
+# Commas, spaces and brackets separate numbers, and so does "x" between two digits (1x35x10).
+_NUMBER_LIST = re.compile(r"[\s,()\[\]]+|(?<=\d)[x×](?=\d)")
 
 
 @dataclass(frozen=True)
 class ModuleConfig:
-    """Exactly the keyword arguments of ``torch.nn.GRU``, so ``nn.GRU(**asdict(config))`` builds it."""
+    """The module and every constructor argument it could take; :meth:`keywords` gives exactly the
+    ones its class takes, so ``getattr(torch.nn, config.module)(**config.keywords())`` builds it."""
 
+    module: str
     input_size: int
     hidden_size: int
     num_layers: int
@@ -55,33 +103,95 @@ class ModuleConfig:
     batch_first: bool
     dropout: float
     bidirectional: bool
+    proj_size: int
+    nonlinearity: str
+
+    @property
+    def is_cell(self) -> bool:
+        return self.module.endswith("Cell")
+
+    @property
+    def family(self) -> str:
+        """GRU, LSTM or RNN: the recurrence, whether one step (cell) or a whole sequence."""
+        return self.module.removesuffix("Cell")
 
     @property
     def num_directions(self) -> int:
         """D in PyTorch's documentation: 2 when bidirectional, else 1."""
         return 2 if self.bidirectional else 1
 
+    @property
+    def h_size(self) -> int:
+        """Features of h: proj_size when an LSTM projects its hidden state, else hidden_size."""
+        return self.proj_size or self.hidden_size
+
     def keywords(self) -> dict[str, Any]:
-        return asdict(self)
+        """The constructor's keyword arguments, in the order torch documents them."""
+        every = asdict(self)
+        del every["module"]
+        if self.is_cell:
+            names = ["input_size", "hidden_size", "bias"]
+        else:
+            names = [
+                "input_size",
+                "hidden_size",
+                "num_layers",
+                "bias",
+                "batch_first",
+                "dropout",
+                "bidirectional",
+            ]
+        if self.family == "RNN":  # nn.RNN takes it before bias, nn.RNNCell after
+            names.insert(names.index("bias") + self.is_cell, "nonlinearity")
+        if self.module == "LSTM":
+            names.append("proj_size")
+        return {name: every[name] for name in names}
+
+
+@dataclass(frozen=True)
+class GivenShapes:
+    """Tensor shapes the user asked torch to try (``--input-shape`` and friends); None: not given."""
+
+    input: tuple[int, ...] | None
+    h_0: tuple[int, ...] | None
+    c_0: tuple[int, ...] | None
 
 
 @dataclass(frozen=True)
 class Spec:
-    """One question: a module, the input fed to it, and where to run it."""
+    """One question: a module, the input fed to it, and where to run it.
 
-    module: str
+    For an unbatched input ``batch_size`` is 1 (the size torch runs it at) and no tensor has a
+    batch dim; a cell's ``seq_len`` is 1. ``options`` are the options it was made from, so that a
+    variant can be made with :func:`make_spec` ``(**{**spec.options, ...})``.
+    """
+
     config: ModuleConfig
     batch_size: int
     seq_len: int
+    unbatched: bool
+    lengths: tuple[int, ...] | None
+    given: GivenShapes | None
     device: str
     dtype: str
     seed: int
     dry_run: bool
     max_memory: int | None
+    options: dict[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def module(self) -> str:
+        return self.config.module
+
+    @property
+    def packed(self) -> bool:
+        return self.lengths is not None
 
 
 def make_spec(**options: Any) -> Spec:
     """Validate options (named as in :data:`DEFAULTS`; missing ones take the defaults).
+
+    An option given for a module that does not take it is refused, as torch would refuse it.
 
     >>> make_spec(layers=2, bidirectional=True).config.num_directions
     2
@@ -89,38 +199,152 @@ def make_spec(**options: Any) -> Spec:
     Traceback (most recent call last):
     ...
     gru_shapes.errors.OptionError: --layers must be a whole number of at least 1, got 0
+    >>> make_spec(module="grucell", layers=2)
+    Traceback (most recent call last):
+    ...
+    gru_shapes.errors.OptionError: --layers does not apply to nn.GRUCell: a cell takes one time step of one layer in one direction
     """
     unknown = sorted(set(options) - set(DEFAULTS))
     if unknown:
         allowed = ", ".join(DEFAULTS)
         raise OptionError(unknown[0], f"unknown option {unknown[0]!r}; allowed: {allowed}")
-    values = {**DEFAULTS, **options}
+    given = {name: value for name, value in options.items() if value is not None}
+    values = {**DEFAULTS, **given}
+    module = _module(values["module"])
+    _refuse_what_does_not_apply(module, given)
+    # torch's cells take sizes of 0 (empty tensors); the sequence modules refuse them.
+    smallest = 0 if module.endswith("Cell") else 1
+    hidden_size = _whole(values, "hidden_size", minimum=smallest)
     config = ModuleConfig(
-        input_size=_whole(values, "input_size", minimum=1),
-        hidden_size=_whole(values, "hidden_size", minimum=1),
+        module=module,
+        input_size=_whole(values, "input_size", minimum=smallest),
+        hidden_size=hidden_size,
         num_layers=_whole(values, "layers", minimum=1),
         bias=_flag(values, "bias"),
         batch_first=_flag(values, "batch_first"),
         dropout=_dropout(values["dropout"]),
         bidirectional=_flag(values, "bidirectional"),
+        proj_size=_proj_size(given["proj_size"], hidden_size) if "proj_size" in given else 0,
+        nonlinearity=_nonlinearity(given.get("nonlinearity", "tanh")),
     )
-    return Spec(
-        module="GRU",
-        config=config,
+    unbatched = _flag(values, "unbatched")
+    lengths = _lengths(given["lengths"]) if "lengths" in given else None
+    shapes = {key: _shape(given[key], key) for key in ("input_shape", "h0_shape", "c0_shape") if key in given}
+    if lengths is not None:
+        batch_size, seq_len = len(lengths), max(lengths)
+    else:
         # torch runs an empty batch but refuses an empty sequence.
-        batch_size=_whole(values, "batch_size", minimum=0),
-        seq_len=_whole(values, "seq_len", minimum=1),
+        batch_size = 1 if unbatched else _whole(values, "batch_size", minimum=0)
+        seq_len = 1 if config.is_cell else _whole(values, "seq_len", minimum=1)
+    return Spec(
+        config=config,
+        batch_size=batch_size,
+        seq_len=seq_len,
+        unbatched=unbatched,
+        lengths=lengths,
+        given=GivenShapes(shapes.get("input_shape"), shapes.get("h0_shape"), shapes.get("c0_shape"))
+        if shapes
+        else None,
         device=_device(values["device"]),
         dtype=_dtype(values["dtype"]),
         seed=_seed(values["seed"]),
         dry_run=_flag(values, "dry_run"),
         max_memory=_memory(values["max_memory"]),
+        options={**given, "module": module},
     )
 
 
 def flag_name(name: str) -> str:
     """The command-line spelling of an option: ``seq_len`` -> ``--seq-len``."""
     return "--" + name.replace("_", "-")
+
+
+def flag_text(name: str, value: Any) -> str:
+    """How to give ``name=value`` on the command line: ``--seq-first``, ``--h0-shape 2,1,32``.
+
+    >>> flag_text("batch_first", False), flag_text("input_size", 12), flag_text("h0_shape", (2, 1, 32))
+    ('--seq-first', '--input-size 12', '--h0-shape 2,1,32')
+    """
+    if name == "batch_first":
+        return "--batch-first" if value else "--seq-first"
+    if isinstance(value, bool):
+        return flag_name(name) if value else flag_name("no_" + name)
+    if isinstance(value, (tuple, list)):
+        value = ",".join(str(number) for number in value)
+    return f"{flag_name(name)} {value}"
+
+
+def _module(value: Any) -> str:
+    by_lower = {name.lower(): name for name in MODULES}
+    if not isinstance(value, str) or value.lower() not in by_lower:
+        raise OptionError("module", f"--module must be one of {', '.join(MODULES)} (any case), got {value!r}")
+    return by_lower[value.lower()]
+
+
+def _refuse_what_does_not_apply(module: str, given: dict[str, Any]) -> None:
+    for name, (modules, reason) in _ONLY_FOR.items():
+        if name in given and module not in modules:
+            flag = "--batch-first/--seq-first" if name == "batch_first" else flag_name(name)
+            raise OptionError(name, f"{flag} does not apply to nn.{module}: {reason}")
+    active = {name for name, value in given.items() if value is not False}
+    for name, rivals, reason in _EXCLUSIVE:
+        clash = [rival for rival in rivals if rival in active]
+        if name in active and clash:
+            raise OptionError(
+                clash[0], f"{flag_name(clash[0])} cannot be combined with {flag_name(name)}: {reason}"
+            )
+
+
+def _proj_size(value: Any, hidden_size: int) -> int:
+    # torch: 0 means no projection, and a projection must be smaller than hidden_size.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < hidden_size:
+        raise OptionError(
+            "proj_size",
+            f"--proj-size must be a whole number from 0 to hidden_size - 1 = {hidden_size - 1}, got {value!r}",
+        )
+    return value
+
+
+def _nonlinearity(value: Any) -> str:
+    # Spelled exactly as torch spells them: nn.RNN refuses "TANH".
+    if value not in NONLINEARITIES:
+        raise OptionError("nonlinearity", f"--nonlinearity must be tanh or relu (lower case), got {value!r}")
+    return str(value)
+
+
+def _numbers(value: Any) -> list[int] | None:
+    """``"35,20,7"``, ``"1x35x12"``, ``"[1, 35, 12]"`` or a list of ints -> the ints; None if not."""
+    if isinstance(value, str):
+        words = [word for word in _NUMBER_LIST.split(value) if word]
+        if not all(word.isdigit() for word in words):
+            return None
+        return [int(word) for word in words]
+    if isinstance(value, (list, tuple)) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        return list(value)
+    return None
+
+
+def _lengths(value: Any) -> tuple[int, ...]:
+    numbers = _numbers(value)
+    # pack_padded_sequence refuses a length of 0.
+    if not numbers or min(numbers) < 1:
+        raise OptionError(
+            "lengths",
+            f"--lengths must be one or more whole numbers of at least 1, such as 35,20,7, got {value!r}",
+        )
+    return tuple(numbers)
+
+
+def _shape(value: Any, name: str) -> tuple[int, ...]:
+    numbers = _numbers(value)
+    if not numbers:
+        raise OptionError(
+            name,
+            f"{flag_name(name)} must be sizes of 0 or more separated by commas, such as 1,35,10, got {value!r}",
+        )
+    return tuple(numbers)
 
 
 def _whole(values: dict[str, Any], name: str, minimum: int) -> int:

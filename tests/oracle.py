@@ -1,6 +1,9 @@
 """torch itself, driven directly, as the oracle the tests compare gru-shapes with.
 
-Nothing here uses the package's own shape model: shapes come from tensors torch returns.
+Nothing here uses the package's own shape model: shapes come from tensors torch returns. The
+only knowledge shared with the package is the command line's contract: option names, the
+defaults the tool documents (input_size 10, hidden_size 32, batch_first on), and how an input of
+batch_size × seq_len is laid out, which is how any user would build it.
 """
 
 from __future__ import annotations
@@ -8,39 +11,91 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 # Keyword names as the command line and make_spec spell them.
 Options = dict[str, Any]
 
+# The tool's option names that are constructor keywords, and torch's names for them.
+TORCH_NAMES = {
+    "input_size": "input_size",
+    "hidden_size": "hidden_size",
+    "layers": "num_layers",
+    "bias": "bias",
+    "batch_first": "batch_first",
+    "dropout": "dropout",
+    "bidirectional": "bidirectional",
+    "proj_size": "proj_size",
+    "nonlinearity": "nonlinearity",
+}
 
-def torch_gru(options: Options) -> torch.nn.GRU:
-    return torch.nn.GRU(
-        input_size=options["input_size"],
-        hidden_size=options["hidden_size"],
-        num_layers=options["layers"],
-        bias=options["bias"],
-        batch_first=options["batch_first"],
-        dropout=options["dropout"],
-        bidirectional=options["bidirectional"],
-    )
+
+def is_cell(options: Options) -> bool:
+    return str(options.get("module", "GRU")).endswith("Cell")
+
+
+def torch_module(options: Options) -> torch.nn.Module:
+    """The module built as a user would, passing on every constructor option that was given."""
+    keywords: dict[str, Any] = {"input_size": 10, "hidden_size": 32}
+    if not is_cell(options):
+        keywords["batch_first"] = True  # the tool's documented default layout
+    keywords.update({TORCH_NAMES[k]: v for k, v in options.items() if k in TORCH_NAMES})
+    return getattr(torch.nn, options.get("module", "GRU"))(**keywords)
+
+
+def input_shape(options: Options) -> tuple[int, ...]:
+    """The input a user would build for these options."""
+    features = options.get("input_size", 10)
+    if is_cell(options):
+        return (features,) if options.get("unbatched") else (options.get("batch_size", 1), features)
+    lengths = options.get("lengths")
+    batch = len(lengths) if lengths else options.get("batch_size", 1)
+    seq = max(lengths) if lengths else options.get("seq_len", 35)
+    if options.get("unbatched"):
+        return (seq, features)
+    return (batch, seq, features) if options.get("batch_first", True) else (seq, batch, features)
+
+
+def _split(state: Any, names: tuple[str, str]) -> dict[str, list[int]]:
+    states = state if isinstance(state, tuple) else (state,)
+    return {name: list(s.shape) for name, s in zip(names, states, strict=False)}
 
 
 def torch_shapes(options: Options) -> dict[str, Any]:
-    """Build and run nn.GRU as a user would; return the shapes torch reports."""
-    gru = torch_gru(options).eval()
-    batch, seq, features = options["batch_size"], options["seq_len"], options["input_size"]
-    x = torch.zeros((batch, seq, features) if options["batch_first"] else (seq, batch, features))
+    """Build and run the module as a user would; return the shapes torch reports, by tensor name."""
+    module = torch_module(options).eval()
+    x = torch.zeros(input_shape(options))
+    shapes: dict[str, Any] = {"input": list(x.shape)}
     with torch.no_grad():
-        output, h_n = gru(x)
-        # Feeding h_n back as h_0 shows the initial state torch accepts has h_n's shape.
-        gru(x, h_n)
-    return {
-        "input": list(x.shape),
-        "h_0": list(h_n.shape),
-        "output": list(output.shape),
-        "h_n": list(h_n.shape),
-        "parameters": [(name, list(p.shape)) for name, p in gru.named_parameters()],
-    }
+        if is_cell(options):
+            state = module(x)
+            shapes.update(_split(state, ("h_1", "c_1")))
+            # Feeding the result back shows the initial state torch accepts has its shape.
+            module(x, state)
+            shapes.update(_split(state, ("h_0", "c_0")))
+        elif options.get("lengths"):
+            lengths = options["lengths"]
+            batch_first = options.get("batch_first", True)
+            packed = pack_padded_sequence(
+                x, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False
+            )
+            packed_output, state = module(packed)
+            module(packed, state)
+            output, _ = pad_packed_sequence(packed_output, batch_first=batch_first, total_length=max(lengths))
+            shapes["packed_input"] = list(packed.data.shape)
+            shapes["packed_output"] = list(packed_output.data.shape)
+            shapes["output"] = list(output.shape)
+            shapes["batch_sizes"] = packed.batch_sizes.tolist()
+            shapes.update(_split(state, ("h_n", "c_n")))
+            shapes.update(_split(state, ("h_0", "c_0")))
+        else:
+            output, state = module(x)
+            module(x, state)
+            shapes["output"] = list(output.shape)
+            shapes.update(_split(state, ("h_n", "c_n")))
+            shapes.update(_split(state, ("h_0", "c_0")))
+    shapes["parameters"] = [(name, list(p.shape)) for name, p in module.named_parameters()]
+    return shapes
 
 
 def torch_refuses(options: Options) -> bool:
@@ -50,3 +105,19 @@ def torch_refuses(options: Options) -> bool:
     except (ValueError, RuntimeError, TypeError):
         return True
     return False
+
+
+def torch_error(options: Options, shapes: dict[str, tuple[int, ...]]) -> str | None:
+    """Feed the module built from ``options`` zeros of exactly ``shapes`` (input, h_0, c_0);
+    torch's error message, or None when it runs."""
+    module = torch_module(options).eval()
+    fed = {key: torch.zeros(shape) for key, shape in shapes.items()}
+    hx: Any = None
+    if "h_0" in fed:
+        hx = (fed["h_0"], fed["c_0"]) if "c_0" in fed else fed["h_0"]
+    try:
+        with torch.no_grad():
+            module(fed["input"], hx)
+    except (ValueError, RuntimeError, TypeError, IndexError) as error:
+        return str(error).strip()
+    return None

@@ -1,4 +1,4 @@
-"""Measure the peak memory a real GRU forward pass adds, in a fresh process.
+"""Measure the peak memory a real GRU, LSTM or RNN forward pass adds, in a fresh process.
 
 Usage: python -m tests.peak_memory JSON_OPTIONS  ->  prints the bytes (input and h_0 included).
 Peak RSS is what runs out on a real machine, so that is what the estimate is held to.
@@ -21,7 +21,7 @@ def resident_bytes() -> int:
 def main() -> None:
     o = json.loads(sys.argv[1])
     d = 2 if o["bidirectional"] else 1
-    gru = torch.nn.GRU(
+    module = getattr(torch.nn, o.get("module", "GRU"))(
         o["input_size"],
         o["hidden_size"],
         o["layers"],
@@ -30,14 +30,23 @@ def main() -> None:
     ).eval()
     b, s = o["batch_size"], o["seq_len"]
     shape = (b, s, o["input_size"]) if o["batch_first"] else (s, b, o["input_size"])
-    x, h_0 = torch.randn(shape), torch.randn(d * o["layers"], b, o["hidden_size"])
+    x = torch.randn(shape)
+    states = [
+        torch.randn(d * o["layers"], b, o["hidden_size"])
+        for _ in range(2 if o.get("module") == "LSTM" else 1)
+    ]
+
+    def hx(batch: slice) -> torch.Tensor | tuple[torch.Tensor, ...]:
+        sliced = tuple(state[:, batch] for state in states)
+        return sliced if len(sliced) == 2 else sliced[0]
+
     with torch.inference_mode():  # a tiny warm-up run, so one-time set-up is not counted
-        gru(x[:1] if o["batch_first"] else x[:, :1], h_0[:, :1])
+        module(x[:1] if o["batch_first"] else x[:, :1], hx(slice(0, 1)))
     before = resident_bytes()
     with torch.inference_mode():
-        gru(x, h_0)
+        module(x, hx(slice(None)))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(peak - before + (x.numel() + h_0.numel()) * 4)
+    print(peak - before + (x.numel() + sum(state.numel() for state in states)) * 4)
 
 
 if __name__ == "__main__":

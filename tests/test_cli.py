@@ -83,14 +83,22 @@ def test_empty_batch_runs_as_in_torch(cli: Cli) -> None:
         (("--layers", "two"), 2, "'--layers'"),
         (("--hidden-size",), 2, "'--hidden-size' requires an argument"),
         (("--frobnicate",), 2, "No such option: --frobnicate"),
+        (("--module", "conv"), 2, "--module must be one of GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell"),
+        (("--proj-size", "3"), 2, "--proj-size does not apply to nn.GRU: only nn.LSTM projects"),
+        (("--module", "grucell", "--layers", "2"), 2, "--layers does not apply to nn.GRUCell"),
+        (("--module", "lstm", "--nonlinearity", "relu"), 2, "--nonlinearity does not apply to nn.LSTM"),
+        (("--lengths", "3,0"), 2, "--lengths must be one or more whole numbers of at least 1"),
+        (("--unbatched", "--batch-size", "4"), 2, "--batch-size cannot be combined with --unbatched"),
+        (("--input-shape", "35,10"), 0, ""),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, tuple) else str(v),
 )
-def test_bad_arguments_get_one_line_and_status_2(
-    cli: Cli, args: tuple[str, ...], status: int, message: str
-) -> None:
+def test_bad_arguments_get_one_line(cli: Cli, args: tuple[str, ...], status: int, message: str) -> None:
     result = cli(*args)
     assert result.exit_code == status, result.output
+    if status == 0:  # a 2-D input is a valid unbatched sequence: no error at all
+        assert result.stderr == ""
+        return
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("gru-shapes: error: ")
     assert message in result.stderr
@@ -120,15 +128,20 @@ def test_version_and_help(cli: Cli) -> None:
 
 OPTIONS = [
     "--input-size", "--hidden-size", "--layers", "--dropout", "--batch-size",
-    "--seq-len", "--device", "--dtype", "--seed",
+    "--seq-len", "--device", "--dtype", "--seed", "--module", "--proj-size", "--nonlinearity",
+    "--lengths", "--input-shape", "--h0-shape", "--c0-shape",
 ]  # fmt: skip
 small_numbers = st.integers(-3, 40).map(str) | st.floats(allow_nan=True, allow_infinity=True).map(str)
-values = st.text(max_size=12) | small_numbers | st.sampled_from(["cuda:0", "auto", "bfloat16", "--json", ""])
+shapes = st.lists(st.integers(0, 12), min_size=1, max_size=4).map(lambda sizes: ",".join(map(str, sizes)))
+words = st.sampled_from(
+    ["cuda:0", "auto", "bfloat16", "--json", "", "lstm", "GRUCell", "rnn", "relu", "tanh"]
+)
+values = st.text(max_size=12) | small_numbers | shapes | words
 
 
 FLAGS = [
     "--bidirectional", "--no-bidirectional", "--batch-first", "--seq-first", "--bias", "--no-bias",
-    "--dry-run", "--json",
+    "--dry-run", "--json", "--unbatched",
 ]  # fmt: skip
 valued = st.tuples(st.sampled_from([*OPTIONS, "--max-memory"]), values).map(list)
 flags = st.sampled_from(FLAGS).map(lambda flag: [flag])
@@ -157,3 +170,36 @@ def test_the_installed_command_and_module_entry_point(args: list[str]) -> None:
     else:
         assert result.returncode == 2
         assert result.stderr == "gru-shapes: error: --layers must be a whole number of at least 1, got -1\n"
+
+
+README_EXAMPLES = [
+    (["--module", "lstm", "--proj-size", "8", "--layers", "2", "--bidirectional"], "h_n", [4, 1, 8]),
+    (["--module", "lstm", "--proj-size", "8", "--layers", "2", "--bidirectional"], "c_n", [4, 1, 32]),
+    (["--module", "rnn", "--nonlinearity", "relu"], "h_n", [1, 1, 32]),
+    (["--module", "GRUCell", "--batch-size", "4"], "h_1", [4, 32]),
+    (["--unbatched", "--layers", "2"], "h_n", [2, 32]),
+    (["--lengths", "35,20,7", "--bidirectional"], "packed_output", [62, 64]),
+    (["--input-shape", "35,4,10", "--seq-first"], "output", [35, 4, 32]),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "key", "shape"),
+    README_EXAMPLES,
+    ids=lambda v: " ".join(map(str, v)) if isinstance(v, list) else str(v),
+)
+def test_the_readme_examples(cli: Cli, args: list[str], key: str, shape: list[int]) -> None:
+    report = cli.json(*args)
+    assert report["tensors"][key]["shape"] == shape
+    assert all(check["passed"] for check in report["checks"])
+    tables = cli(*args)
+    assert tables.exit_code == 0 and tables.stderr == ""
+
+
+def test_only_typed_options_count_as_given(cli: Cli) -> None:
+    # The command line's own defaults (layers 1, batch-first, seq-len 35) must not be refused for a
+    # cell, while typing one of them is.
+    assert cli("--module", "LSTMCell").exit_code == 0
+    result = cli("--module", "LSTMCell", "--seq-len", "35")
+    assert result.exit_code == 2
+    assert "--seq-len does not apply to nn.LSTMCell" in result.stderr

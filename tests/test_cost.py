@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 import torch
 from hypothesis import given
+from torch.nn.utils.rnn import pack_padded_sequence
 from torch.utils.flop_counter import FlopCounterMode
 
 from gru_shapes.cost import Cost, estimate, human_bytes
 from gru_shapes.shapes import predict
 from gru_shapes.spec import make_spec
-from tests.oracle import torch_gru
+from tests.oracle import input_shape, torch_module
 from tests.strategies import valid_options
 
 ROOT = Path(__file__).parent.parent
@@ -27,70 +28,51 @@ def cost_of(**options: Any) -> Cost:
     return estimate(spec, predict(spec))
 
 
-@given(valid_options)
+# The oneDNN LSTM kernel does its matrix products out of the counter's sight (and, torch 2.13, dies of
+# SIGFPE under the counter on an empty batch), so the count is taken on torch's native kernels; the
+# products to count are the same. Entering the flag context warns about Intel GPUs, irrelevant here.
+@pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN:UserWarning")
+@given(valid_options())
 def test_macs_equal_half_of_torchs_own_flop_count(options: dict[str, Any]) -> None:
-    gru = torch_gru(options).eval()
-    b, s, i = options["batch_size"], options["seq_len"], options["input_size"]
-    x = torch.randn((b, s, i) if options["batch_first"] else (s, b, i))
-    with FlopCounterMode(display=False) as counter, torch.inference_mode():
-        gru(x)
+    module = torch_module(options).eval()
+    x = torch.randn(input_shape(options))
+    if "lengths" in options:
+        batch_first = options["batch_first"]
+        x = pack_padded_sequence(x, options["lengths"], batch_first=batch_first, enforce_sorted=False)  # type: ignore[assignment]
+    native = torch.backends.mkldnn.flags(enabled=False)
+    with native, FlopCounterMode(display=False) as counter, torch.inference_mode():
+        module(x)
     # The counter sees every matrix product the CPU kernel makes and counts 2 FLOPs per MAC.
     assert cost_of(**options).macs * 2 == counter.get_total_flops()
 
 
-@given(valid_options)
+@given(valid_options())
 def test_parameter_bytes_are_torchs(options: dict[str, Any]) -> None:
-    gru = torch_gru(options)
-    assert cost_of(**options).parameter_bytes == sum(p.numel() * p.element_size() for p in gru.parameters())
+    module = torch_module(options)
+    assert cost_of(**options).parameter_bytes == sum(
+        p.numel() * p.element_size() for p in module.parameters()
+    )
     assert cost_of(**options, dtype="float64").parameter_bytes == 2 * cost_of(**options).parameter_bytes
 
 
+# Sizes measured for every family: one long single-direction sequence, and two stacked directions.
+LONG = {
+    "input_size": 64,
+    "hidden_size": 256,
+    "layers": 1,
+    "bidirectional": False,
+    "batch_first": True,
+    "batch_size": 32,
+    "seq_len": 2000,
+}
+STACKED = {**LONG, "layers": 2, "bidirectional": True, "batch_first": False, "seq_len": 1000}
 MEASURED = [
-    {
-        "input_size": 64,
-        "hidden_size": 256,
-        "layers": 1,
-        "bidirectional": False,
-        "batch_first": True,
-        "batch_size": 32,
-        "seq_len": 2000,
-    },
-    {
-        "input_size": 64,
-        "hidden_size": 256,
-        "layers": 2,
-        "bidirectional": True,
-        "batch_first": False,
-        "batch_size": 32,
-        "seq_len": 1000,
-    },
-    {
-        "input_size": 512,
-        "hidden_size": 256,
-        "layers": 1,
-        "bidirectional": True,
-        "batch_first": False,
-        "batch_size": 32,
-        "seq_len": 1000,
-    },
-    {
-        "input_size": 1024,
-        "hidden_size": 256,
-        "layers": 4,
-        "bidirectional": False,
-        "batch_first": False,
-        "batch_size": 32,
-        "seq_len": 1000,
-    },
-    {
-        "input_size": 16,
-        "hidden_size": 64,
-        "layers": 1,
-        "bidirectional": True,
-        "batch_first": True,
-        "batch_size": 256,
-        "seq_len": 1000,
-    },
+    LONG,
+    STACKED,
+    {**STACKED, "input_size": 512, "layers": 1},
+    {**STACKED, "input_size": 1024, "layers": 4, "bidirectional": False},
+    {**LONG, "input_size": 16, "hidden_size": 64, "bidirectional": True, "batch_size": 256, "seq_len": 1000},
+    *[{"module": module, **sizes} for module in ("LSTM", "RNN") for sizes in (LONG, STACKED)],
 ]
 
 
@@ -98,7 +80,9 @@ MEASURED = [
 @pytest.mark.parametrize(
     "options",
     MEASURED,
-    ids=lambda o: "L{layers}-D{bidirectional}-H{hidden_size}-B{batch_size}-S{seq_len}".format(**o),
+    ids=lambda o: "{module}-L{layers}-D{bidirectional}-H{hidden_size}-B{batch_size}-S{seq_len}".format(
+        **{"module": "GRU", **o}
+    ),
 )
 def test_activation_estimate_is_within_a_quarter_of_measured_peak(options: dict[str, Any]) -> None:
     run = subprocess.run(

@@ -172,3 +172,22 @@ def test_a_closed_pipe_ends_quietly(pipeline: str) -> None:
     assert result.returncode == 0
     assert result.stderr == ""
     assert result.stdout
+
+
+def test_batch_lines_take_every_module_and_mode(cli: Cli) -> None:
+    from gru_shapes.cli import app
+
+    lines = [
+        '{"module": "lstm", "lengths": [3, 2], "proj_size": 4}',
+        '{"module": "GRUCell", "unbatched": true}',
+        '{"input_shape": [1, 35, 12]}',
+        '{"module": "GRUCell", "layers": 2}',
+    ]
+    result = cli.runner.invoke(app, ["batch"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 1
+    packed, cell, diagnosed, refused = (json.loads(line) for line in result.stdout.splitlines())
+    assert packed["tensors"]["packed_output"]["shape"] == [5, 4] and packed["batch_sizes"] == [2, 2, 1]
+    assert cell["tensors"]["h_1"]["shape"] == [32]
+    # Shapes torch refuses still get a full report, with the diagnosis, not an error object.
+    assert diagnosed["diagnosis"]["compatible"] is False and diagnosed["diagnosis"]["fixes"]
+    assert refused["error"]["option"] == "layers" and refused["error"]["exit_code"] == 2

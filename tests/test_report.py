@@ -27,11 +27,11 @@ def validate(document: dict[str, Any]) -> None:
     jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft202012Validator)
 
 
-@given(valid_options)
+@given(valid_options())
 def test_every_report_matches_the_schema_and_rebuilds_its_module(options: dict[str, Any]) -> None:
     document = report_for(make_spec(**options)).to_dict()
     validate(json.loads(json.dumps(document)))
-    module = torch.nn.GRU(**document["config"])
+    module = getattr(torch.nn, document["module"])(**document["config"])
     named = [{"name": n, "shape": list(p.shape), "numel": p.numel()} for n, p in module.named_parameters()]
     assert [{k: p[k] for k in ("name", "shape", "numel")} for p in document["parameters"]] == named
     assert document["parameter_count"] == sum(p.numel() for p in module.parameters())
@@ -39,7 +39,8 @@ def test_every_report_matches_the_schema_and_rebuilds_its_module(options: dict[s
 
 def test_the_documented_example_holds() -> None:
     document = report_for(make_spec(layers=2, bidirectional=True)).to_dict()
-    assert document["schema_version"] == 1 and document["observed"] is True
+    assert document["schema_version"] == 2 and document["observed"] is True
+    assert document["diagnosis"] is None and document["lengths"] is None and document["unbatched"] is False
     assert document["tensors"]["output"]["shape"] == [1, 35, 64]
     assert document["tensors"]["h_n"]["shape"] == [4, 1, 32]
     assert document["h_n_index"][:2] == [
@@ -90,3 +91,45 @@ def test_the_schema_rejects_a_report_missing_a_field(field: str) -> None:
     del document[field]
     with pytest.raises(jsonschema.ValidationError):
         validate(document)
+
+
+@pytest.mark.parametrize(
+    ("options", "keys"),
+    [
+        ({"module": "LSTM"}, ["input", "h_0", "c_0", "output", "h_n", "c_n"]),
+        ({"module": "GRUCell"}, ["input", "h_0", "h_1"]),
+        ({"module": "LSTMCell"}, ["input", "h_0", "c_0", "h_1", "c_1"]),
+        ({"lengths": [5, 2]}, ["input", "packed_input", "h_0", "packed_output", "output", "h_n"]),
+    ],
+    ids=["lstm", "cell", "lstm-cell", "packed"],
+)
+def test_tensor_keys_per_module(options: dict[str, Any], keys: list[str]) -> None:
+    document = report_for(make_spec(**options)).to_dict()
+    validate(document)
+    assert list(document["tensors"]) == keys
+
+
+def test_packed_and_unbatched_and_cell_fields() -> None:
+    packed = report_for(make_spec(lengths="35,20,7")).to_dict()
+    assert packed["lengths"] == [35, 20, 7] and packed["batch_size"] == 3 and packed["seq_len"] == 35
+    assert packed["batch_sizes"] == [3] * 7 + [2] * 13 + [1] * 15
+    assert packed["tensors"]["packed_input"]["shape"] == [62, 10]
+    unbatched = report_for(make_spec(unbatched=True)).to_dict()
+    assert unbatched["batch_size"] is None and unbatched["unbatched"] is True
+    cell = report_for(make_spec(module="RNNCell", nonlinearity="relu")).to_dict()
+    assert cell["seq_len"] is None and cell["config"] == {
+        "input_size": 10,
+        "hidden_size": 32,
+        "bias": True,
+        "nonlinearity": "relu",
+    }
+    assert cell["h_n_index"] == []
+
+
+def test_a_diagnosis_report_matches_the_schema() -> None:
+    refused = report_for(make_spec(input_shape="1,35,12")).to_dict()
+    validate(refused)
+    assert refused["diagnosis"]["compatible"] is False
+    accepted = report_for(make_spec(module="LSTM", input_shape="35,10")).to_dict()
+    validate(accepted)
+    assert accepted["diagnosis"]["compatible"] is True and accepted["unbatched"] is True

@@ -19,16 +19,24 @@ from tests.strategies import edge_options, valid_options
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
 
 
-@given(valid_options)
+@given(valid_options())
 def test_reported_shapes_are_torchs_and_every_check_holds(options: dict[str, Any]) -> None:
     report = report_for(make_spec(**options))
     expected = torch_shapes(options)
-    for key in ("input", "h_0", "output", "h_n"):
-        assert list(report.tensor(key).shape) == expected[key], key
+    assert {t.key: list(t.shape) for t in report.tensors} == {
+        key: value for key, value in expected.items() if key not in ("parameters", "batch_sizes")
+    }
     assert list(report.observation.parameters) == [(n, tuple(s)) for n, s in expected["parameters"]]  # type: ignore[union-attr]
+    assert list(report.batch_sizes or []) == expected.get("batch_sizes", [])
     assert report.passed, [c for c in report.checks if not c.passed]
-    identities = [c for c in report.checks if c.name.startswith("h_n of the last layer")]
-    assert len(identities) == (2 if options["bidirectional"] else 1)
+    names = [c.name for c in report.checks]
+    if options["module"].endswith("Cell"):
+        states = 2 if options["module"] == "LSTMCell" else 1
+        assert sum("one step of nn." in name for name in names) == states
+    else:
+        directions = 2 if options["bidirectional"] else 1
+        assert sum(name.startswith("h_n of the last layer") for name in names) == directions
+        assert ("output is zero after each sequence's end (padding)" in names) == ("lengths" in options)
 
 
 def test_the_run_is_seeded_and_leaves_the_callers_rng_alone() -> None:
@@ -41,12 +49,30 @@ def test_the_run_is_seeded_and_leaves_the_callers_rng_alone() -> None:
 
 def test_identity_checks_can_fail() -> None:
     """A check that cannot fail proves nothing: feed the identity a mismatching tensor."""
-    from gru_shapes.runner import _identities
+    from gru_shapes.runner import _identities, _packed_identities
 
     spec = make_spec(bidirectional=True, batch_size=2)
     output = torch.zeros(2, 35, 64)
     h_n = torch.ones(2, 2, 32)
     assert [c.passed for c in _identities(spec, output, h_n)] == [False, False]
+    # A packed batch whose h_n came from the padded end, and whose padding is not zero.
+    spec = make_spec(lengths=[3, 1])
+    output = torch.arange(6.0).view(2, 3, 1).expand(2, 3, 32)
+    h_n = output[:, -1].unsqueeze(0)
+    checks = _packed_identities(spec, {"output": output, "h_n": h_n})
+    assert [c.passed for c in checks] == [False, False]
+
+
+def test_a_cell_check_fails_when_the_cell_does_not_match_the_layer() -> None:
+    from gru_shapes.runner import _cell_identities
+
+    spec = make_spec(module="GRUCell", batch_size=2)
+    cell = torch.nn.GRUCell(10, 32)
+    fed = {"input": torch.randn(2, 10), "h_0": torch.randn(2, 32)}
+    with torch.no_grad():
+        right = {"h_1": cell(fed["input"], fed["h_0"])}
+        assert [c.passed for c in _cell_identities(spec, cell, fed, right)] == [True]
+        assert [c.passed for c in _cell_identities(spec, cell, fed, {"h_1": right["h_1"] + 1})] == [False]
 
 
 def test_torch_warnings_become_notes_not_python_warnings(recwarn: pytest.WarningsRecorder) -> None:
@@ -57,9 +83,11 @@ def test_torch_warnings_become_notes_not_python_warnings(recwarn: pytest.Warning
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
-def test_every_dtype_runs_on_cpu(dtype: str) -> None:
-    report = report_for(make_spec(dtype=dtype, layers=2, bidirectional=True))
-    assert report.passed
+@pytest.mark.parametrize("module", ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell"])
+def test_every_dtype_runs_on_cpu(dtype: str, module: str) -> None:
+    options = {} if module.endswith("Cell") else {"layers": 2, "bidirectional": True}
+    report = report_for(make_spec(module=module, dtype=dtype, batch_size=3, **options))
+    assert report.passed, [c for c in report.checks if not c.passed]
     assert report.device == "cpu"
 
 
@@ -79,12 +107,25 @@ def test_auto_falls_back_to_cpu_without_cuda() -> None:
 @needs_cuda
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
 def test_cuda_run_matches_the_cpu_shapes(dtype: str) -> None:
-    options = {"layers": 3, "bidirectional": True, "batch_size": 4, "seq_len": 20, "dtype": dtype}
-    on_gpu = report_for(make_spec(device="cuda", **options))
-    on_cpu = report_for(make_spec(device="cpu", **options))
-    assert on_gpu.device.startswith("cuda")
-    assert on_gpu.passed, [c for c in on_gpu.checks if not c.passed]
-    assert [t.shape for t in on_gpu.tensors] == [t.shape for t in on_cpu.tensors]
+    for options in [
+        {"layers": 3, "bidirectional": True, "batch_size": 4, "seq_len": 20},
+        {"module": "LSTM", "proj_size": 8, "bidirectional": True, "lengths": [20, 3, 9]},
+        {"module": "RNN", "nonlinearity": "relu", "unbatched": True},
+        {"module": "LSTMCell", "batch_size": 4},
+    ]:
+        on_gpu = report_for(make_spec(device="cuda", dtype=dtype, **options))
+        on_cpu = report_for(make_spec(device="cpu", dtype=dtype, **options))
+        assert on_gpu.device.startswith("cuda")
+        assert on_gpu.passed, [c for c in on_gpu.checks if not c.passed]
+        assert [t.shape for t in on_gpu.tensors] == [t.shape for t in on_cpu.tensors]
+
+
+@pytest.mark.cuda
+@needs_cuda
+def test_cuda_diagnosis_fixes_run_on_the_gpu() -> None:
+    report = report_for(make_spec(device="cuda", input_shape="1,35,12", h0_shape="1,35,32"))
+    assert report.diagnosis is not None and not report.diagnosis.compatible
+    assert report.diagnosis.fixes
 
 
 @pytest.mark.cuda
@@ -94,7 +135,7 @@ def test_missing_cuda_ordinal_is_a_run_failure() -> None:
         report_for(make_spec(device=f"cuda:{torch.cuda.device_count()}"))
 
 
-@given(edge_options)
+@given(edge_options())
 def test_the_tool_refuses_exactly_what_torch_refuses(options: dict[str, Any]) -> None:
     try:
         report_for(make_spec(**options))

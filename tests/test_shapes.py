@@ -5,24 +5,27 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import pytest
 from hypothesis import given
 
 from gru_shapes.shapes import predict
 from gru_shapes.spec import make_spec
 from tests.oracle import torch_shapes
-from tests.strategies import valid_options
+from tests.strategies import SEQUENCE_MODULES, valid_options
 
 
-@given(valid_options)
+@given(valid_options())
 def test_predicted_shapes_are_torchs(options: dict[str, Any]) -> None:
     prediction = predict(make_spec(**options))
     observed = torch_shapes(options)
-    for key in ("input", "h_0", "output", "h_n"):
-        assert list(prediction.tensor(key).shape) == observed[key], key
+    assert {t.key: list(t.shape) for t in prediction.tensors} == {
+        key: value for key, value in observed.items() if key not in ("parameters", "batch_sizes")
+    }
     assert [(p.name, list(p.shape)) for p in prediction.parameters] == observed["parameters"]
+    assert list(prediction.batch_sizes or []) == observed.get("batch_sizes", [])
 
 
-@given(valid_options)
+@given(valid_options(modules=SEQUENCE_MODULES))
 def test_h_n_index_map_is_layer_major(options: dict[str, Any]) -> None:
     spec = make_spec(**options)
     slots = predict(spec).state_slots
@@ -48,12 +51,43 @@ def test_dims_use_the_shared_vocabulary_and_explain_the_notebook_formula() -> No
     assert "dim 1 even with batch_first=True" in prediction.tensor("h_n").dims[1].meaning
 
 
+@pytest.mark.parametrize(
+    ("options", "names"),
+    [
+        (
+            {"module": "GRUCell"},
+            {"input": ["batch", "feature"], "h_0": ["batch", "hidden"], "h_1": ["batch", "hidden"]},
+        ),
+        ({"unbatched": True}, {"input": ["seq", "feature"], "h_0": ["layer_direction", "hidden"]}),
+        (
+            {"lengths": [3, 1]},
+            {"packed_input": ["packed", "feature"], "packed_output": ["packed", "feature"]},
+        ),
+    ],
+    ids=["cell", "unbatched", "packed"],
+)
+def test_dim_names_in_every_mode(options: dict[str, Any], names: dict[str, list[str]]) -> None:
+    prediction = predict(make_spec(**options))
+    for key, expected in names.items():
+        assert [d.name for d in prediction.tensor(key).dims] == expected
+
+
+def test_lstm_projection_shrinks_h_but_not_c() -> None:
+    prediction = predict(make_spec(module="LSTM", proj_size=8, layers=2, bidirectional=True))
+    assert prediction.tensor("h_n").dims[2].formula == "proj_size = 8"
+    assert prediction.tensor("c_n").shape == (4, 1, 32)
+    assert prediction.tensor("output").dims[2].formula == "D × proj_size = 2 × 8"
+    # Layers after the first read D × proj_size features.
+    assert next(p for p in prediction.parameters if p.name == "weight_ih_l1").shape == (128, 16)
+
+
 def test_the_shape_model_never_imports_torch() -> None:
     # A fresh interpreter: importing these must not pull torch in (the tests' own process has it).
     import subprocess
 
     code = (
-        "import sys, gru_shapes.shapes, gru_shapes.spec, gru_shapes.report, gru_shapes.cost, gru_shapes.cli;"
+        "import sys, gru_shapes.shapes, gru_shapes.spec, gru_shapes.report, gru_shapes.cost, gru_shapes.cli,"
+        " gru_shapes.diagnose;"
         "print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -53,7 +53,7 @@ def test_refusals_name_the_option(option: str, value: Any, fragment: str) -> Non
 
 
 def test_unknown_option_is_refused_with_the_allowed_names() -> None:
-    with pytest.raises(OptionError, match="unknown option 'num_layers'; allowed: input_size"):
+    with pytest.raises(OptionError, match="unknown option 'num_layers'; allowed: module, input_size"):
         make_spec(num_layers=2)
 
 
@@ -90,3 +90,74 @@ def test_memory_sizes(text: str, size: int) -> None:
 def test_bad_memory_sizes(value: Any) -> None:
     with pytest.raises(OptionError, match="--max-memory must be a size above 0"):
         make_spec(max_memory=value)
+
+
+@pytest.mark.parametrize("name", ["gru", "Lstm", "RNNCELL", "lstmcell"])
+def test_module_names_are_case_insensitive(name: str) -> None:
+    assert make_spec(module=name).module.lower() == name.lower()
+
+
+@pytest.mark.parametrize(
+    ("options", "option", "fragment"),
+    [
+        (
+            {"module": "GRUCell", "layers": 2},
+            "layers",
+            "--layers does not apply to nn.GRUCell: a cell takes one",
+        ),
+        (
+            {"module": "RNNCell", "batch_first": False},
+            "batch_first",
+            "--batch-first/--seq-first does not apply",
+        ),
+        ({"module": "LSTMCell", "dropout": 0.1}, "dropout", "--dropout does not apply to nn.LSTMCell"),
+        ({"module": "GRUCell", "seq_len": 5}, "seq_len", "--seq-len does not apply to nn.GRUCell"),
+        ({"module": "GRUCell", "lengths": "3,2"}, "lengths", "--lengths does not apply to nn.GRUCell"),
+        ({"module": "GRUCell", "bidirectional": True}, "bidirectional", "--bidirectional does not apply"),
+        ({"proj_size": 4}, "proj_size", "--proj-size does not apply to nn.GRU: only nn.LSTM projects"),
+        ({"module": "RNN", "proj_size": 0}, "proj_size", "--proj-size does not apply to nn.RNN"),
+        (
+            {"module": "LSTM", "nonlinearity": "relu"},
+            "nonlinearity",
+            "--nonlinearity does not apply to nn.LSTM",
+        ),
+        ({"nonlinearity": "tanh"}, "nonlinearity", "--nonlinearity does not apply to nn.GRU"),
+        ({"c0_shape": "1,1,32"}, "c0_shape", "--c0-shape does not apply to nn.GRU: only LSTMs carry"),
+        ({"module": "LSTM", "proj_size": 32}, "proj_size", "from 0 to hidden_size - 1 = 31, got 32"),
+        ({"module": "RNN", "nonlinearity": "TANH"}, "nonlinearity", "must be tanh or relu (lower case)"),
+        ({"module": "conv"}, "module", "--module must be one of GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell"),
+        (
+            {"unbatched": True, "batch_size": 2},
+            "batch_size",
+            "--batch-size cannot be combined with --unbatched",
+        ),
+        ({"lengths": "3,2", "seq_len": 3}, "seq_len", "--seq-len cannot be combined with --lengths"),
+        ({"lengths": "3,2", "unbatched": True}, "unbatched", "--unbatched cannot be combined with --lengths"),
+        ({"lengths": "3,0"}, "lengths", "--lengths must be one or more whole numbers of at least 1"),
+        ({"lengths": ""}, "lengths", "--lengths must be one or more whole numbers"),
+        ({"input_shape": "1,35,x"}, "input_shape", "--input-shape must be sizes of 0 or more"),
+        ({"input_shape": "1,35,10", "batch_size": 2}, "batch_size", "cannot be combined with --input-shape"),
+        ({"h0_shape": "1,1,32", "dry_run": True}, "dry_run", "--dry-run cannot be combined with --h0-shape"),
+    ],
+    ids=lambda v: repr(v) if isinstance(v, dict) else "",
+)
+def test_options_a_module_does_not_take_are_refused(
+    options: dict[str, Any], option: str, fragment: str
+) -> None:
+    with pytest.raises(OptionError) as raised:
+        make_spec(**options)
+    assert raised.value.option == option
+    assert fragment in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"), [("1,35,12", (1, 35, 12)), ("[4, 2]", (4, 2)), ("1x35x10", (1, 35, 10))]
+)
+def test_shape_spellings(text: str, shape: tuple[int, ...]) -> None:
+    given = make_spec(input_shape=text).given
+    assert given is not None and given.input == shape
+
+
+def test_false_flags_do_not_clash() -> None:
+    # A batch line may spell out a flag as false; only a flag that is on excludes its rivals.
+    assert make_spec(unbatched=False, batch_size=3).batch_size == 3
