@@ -1,13 +1,16 @@
 """The pipeline in one call: spec -> (diagnosis) -> predicted shapes and cost -> guard -> real
-torch run -> report."""
+torch run -> report; and :func:`explain`, the same for Python callers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from gru_shapes import guard
 from gru_shapes.cost import estimate
+from gru_shapes.i18n import language
 from gru_shapes.report import Report, build_report
 from gru_shapes.shapes import predict
-from gru_shapes.spec import Spec
+from gru_shapes.spec import Spec, make_spec
 
 
 def report_for(spec: Spec) -> Report:
@@ -24,6 +27,11 @@ def report_for(spec: Spec) -> Report:
     >>> print(report_for(make_spec(input_shape="1,35,12")).diagnosis.fixes[0].change)
     --input-size 12: build the module for the input's features (its last dim)
     """
+    with language(spec.lang):
+        return _report(spec)
+
+
+def _report(spec: Spec) -> Report:
     diagnosis = None
     if spec.given is not None:
         from gru_shapes.diagnose import diagnose, reading
@@ -47,3 +55,77 @@ def report_for(spec: Spec) -> Report:
 
 def _guard(spec: Spec) -> None:
     guard.check(estimate(spec, predict(spec)), spec.max_memory, spec.device)
+
+
+def explain(
+    module: str = "GRU",
+    input_size: int = 10,
+    hidden_size: int = 32,
+    num_layers: int | None = None,
+    bias: bool = True,
+    batch_first: bool | None = None,
+    dropout: float | None = None,
+    bidirectional: bool | None = None,
+    proj_size: int | None = None,
+    nonlinearity: str | None = None,
+    *,
+    batch_size: int | None = None,
+    seq_len: int | None = None,
+    unbatched: bool = False,
+    lengths: Sequence[int] | str | None = None,
+    input_shape: Sequence[int] | str | None = None,
+    h0_shape: Sequence[int] | str | None = None,
+    c0_shape: Sequence[int] | str | None = None,
+    device: str = "cpu",
+    dtype: str = "float32",
+    seed: int = 0,
+    dry_run: bool = False,
+    max_memory: int | str | None = None,
+    lang: str | None = None,
+) -> Report:
+    """Build the module, run it for real, and return the :class:`Report` the command line renders.
+
+    The module's arguments take torch's names (``num_layers``, ``proj_size``, ...); the input's
+    and the run's take the command line's (``batch_size``, ``seq_len``, ``lengths``, ...). ``None``
+    means not given: the module's own default applies (``num_layers=1``, ``batch_first=True`` as on
+    the command line, ``dropout=0.0``, ``bidirectional=False``, ``proj_size=0``, ``nonlinearity="tanh"``,
+    ``batch_size=1``, ``seq_len=35``), and an argument the module does not take is refused only when
+    given, as torch refuses it. ``lang`` is ``"en"`` or ``"ko"``; by default the locale decides.
+
+    ``report.to_dict()`` is the command line's JSON; ``rich.print(report)`` draws its tables, and
+    Jupyter shows them on its own. Bad arguments raise :class:`~gru_shapes.errors.OptionError`, a
+    run that cannot be done here :class:`~gru_shapes.errors.RunFailure`; both are
+    :class:`~gru_shapes.errors.GruShapesError`.
+
+    >>> report = explain(num_layers=2, bidirectional=True, lang="en")
+    >>> report.to_dict()["tensors"]["h_n"]["shape"]
+    [4, 1, 32]
+    >>> explain(module="LSTMCell", batch_size=3).tensor("c_1").shape
+    (3, 32)
+    """
+    given = {
+        "module": module,
+        "input_size": input_size,
+        "hidden_size": hidden_size,
+        "layers": num_layers,
+        "bias": bias,
+        "batch_first": batch_first,
+        "dropout": dropout,
+        "bidirectional": bidirectional,
+        "proj_size": proj_size,
+        "nonlinearity": nonlinearity,
+        "batch_size": batch_size,
+        "seq_len": seq_len,
+        "unbatched": unbatched,
+        "lengths": lengths,
+        "input_shape": input_shape,
+        "h0_shape": h0_shape,
+        "c0_shape": c0_shape,
+        "device": device,
+        "dtype": dtype,
+        "seed": seed,
+        "dry_run": dry_run,
+        "max_memory": max_memory,
+        "lang": lang,
+    }
+    return report_for(make_spec(**given))

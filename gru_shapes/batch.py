@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from gru_shapes.api import report_for
 from gru_shapes.errors import GruShapesError, OptionError
+from gru_shapes.i18n import _
 from gru_shapes.spec import make_spec
 
 
@@ -39,10 +40,14 @@ def _answer(number: int, line: str) -> tuple[dict[str, Any], bool]:
     try:
         options = json.loads(line)
     except json.JSONDecodeError as error:
-        return _error(number, f"not JSON: {error.msg} at column {error.colno}", None, 2), False
+        message = _("not JSON: {reason} at column {column}").format(reason=error.msg, column=error.colno)
+        return _error(number, message, None, 2), False
     if not isinstance(options, dict):
         return _error(
-            number, f"expected a JSON object of options, got {type(options).__name__}", None, 2
+            number,
+            _("expected a JSON object of options, got {kind}").format(kind=type(options).__name__),
+            None,
+            2,
         ), False
     try:
         report = report_for(make_spec(**options))

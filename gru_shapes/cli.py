@@ -7,8 +7,10 @@ real run reaches it, through the runner.
 from __future__ import annotations
 
 import gc
+import io
 import json
 import os
+import shutil
 import sys
 from typing import Annotated, Any, NoReturn
 
@@ -16,7 +18,9 @@ import typer
 from typer.core import TyperGroup
 
 from gru_shapes import __version__
-from gru_shapes.errors import GruShapesError
+from gru_shapes.errors import GruShapesError, OptionError
+from gru_shapes.i18n import _, language
+from gru_shapes.report import Report
 from gru_shapes.spec import DEFAULTS, DTYPES, MODULES, make_spec
 
 PROG = "gru-shapes"
@@ -36,7 +40,8 @@ class _OneLineErrors(TyperGroup):
         except typer.TyperException as error:  # Typer's own parsing errors: bad types, unknown options
             _fail(error.format_message(), getattr(error, "exit_code", 2))
         except GruShapesError as error:
-            _fail(str(error), error.exit_code)
+            with language(error.lang):
+                _fail(str(error), error.exit_code)
         except BrokenPipeError:
             # The reader stopped reading (`| head`): end quietly, and keep Python from
             # complaining again when it flushes stdout at exit.
@@ -48,7 +53,7 @@ class _OneLineErrors(TyperGroup):
 
 
 def _fail(message: str, status: int) -> NoReturn:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    print(_("{program}: error: {message}").format(program=PROG, message=message), file=sys.stderr)
     sys.exit(status)
 
 
@@ -72,116 +77,198 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+FORMATS = ("table", "json", "markdown", "svg")
 
-@app.callback(invoke_without_command=True)
+# Help is drawn before any option is read, so it speaks the locale's language (LANG and friends).
+_EXAMPLES = _(
+    "Examples:\n\n"
+    "  gru-shapes --layers 2 --bidirectional\n\n"
+    "  gru-shapes --module lstm --proj-size 8 --lang ko\n\n"
+    "  gru-shapes --lengths 35,20,7 --format markdown\n\n"
+    "  gru-shapes --input-shape 1,35,12\n\n"
+    "  gru-shapes --json | jq .tensors.h_n.shape"
+)
+
+
+@app.callback(
+    invoke_without_command=True,
+    help=_(
+        "Explain every dimension of a real forward pass of nn.GRU, LSTM, RNN or their cells: "
+        "input, h_0, output and h_n (and c for LSTMs), or why torch refuses a shape."
+    ),
+    epilog=_EXAMPLES,
+)
 def explain(
     ctx: typer.Context,
     module: Annotated[
-        str, typer.Option(help=f"The torch.nn class: {', '.join(MODULES)} (any case).")
+        str,
+        typer.Option(help=_("The torch.nn class: {modules} (any case).").format(modules=", ".join(MODULES))),
     ] = DEFAULTS["module"],
-    input_size: Annotated[int, typer.Option(help="input_size: features of x at each step.")] = DEFAULTS[
+    input_size: Annotated[int, typer.Option(help=_("input_size: features of x at each step."))] = DEFAULTS[
         "input_size"
     ],
-    hidden_size: Annotated[int, typer.Option(help="hidden_size: features of the hidden state.")] = DEFAULTS[
-        "hidden_size"
-    ],
-    layers: Annotated[int, typer.Option(help="num_layers: how many layers are stacked.")] = DEFAULTS[
+    hidden_size: Annotated[
+        int, typer.Option(help=_("hidden_size: features of the hidden state."))
+    ] = DEFAULTS["hidden_size"],
+    layers: Annotated[int, typer.Option(help=_("num_layers: how many layers are stacked."))] = DEFAULTS[
         "layers"
     ],
     bidirectional: Annotated[
-        bool, typer.Option(help="bidirectional: run a backward pass too (D = 2).")
+        bool, typer.Option(help=_("bidirectional: run a backward pass too (D = 2)."))
     ] = DEFAULTS["bidirectional"],
     batch_first: Annotated[
         bool,
         typer.Option(
             "--batch-first/--seq-first",
-            help="Layout of input and output: (batch, seq, feature) or (seq, batch, feature).",
+            help=_("Layout of input and output: (batch, seq, feature) or (seq, batch, feature)."),
         ),
     ] = DEFAULTS["batch_first"],
-    bias: Annotated[bool, typer.Option(help="bias: learn bias_ih and bias_hh.")] = DEFAULTS["bias"],
-    dropout: Annotated[float, typer.Option(help="dropout between stacked layers, from 0 to 1.")] = DEFAULTS[
-        "dropout"
-    ],
+    bias: Annotated[bool, typer.Option(help=_("bias: learn bias_ih and bias_hh."))] = DEFAULTS["bias"],
+    dropout: Annotated[
+        float, typer.Option(help=_("dropout between stacked layers, from 0 to 1."))
+    ] = DEFAULTS["dropout"],
     proj_size: Annotated[
         int | None,
-        typer.Option(help="LSTM only: project h to this many features (0: none).", show_default=False),
+        typer.Option(help=_("LSTM only: project h to this many features (0: none)."), show_default=False),
     ] = DEFAULTS["proj_size"],
     nonlinearity: Annotated[
-        str | None, typer.Option(help="RNN and RNNCell only: tanh (default) or relu.", show_default=False)
+        str | None, typer.Option(help=_("RNN and RNNCell only: tanh (default) or relu."), show_default=False)
     ] = DEFAULTS["nonlinearity"],
     batch_size: Annotated[
-        int, typer.Option(help="Sequences in the input batch (0 allowed, as in torch).")
+        int, typer.Option(help=_("Sequences in the input batch (0 allowed, as in torch)."))
     ] = DEFAULTS["batch_size"],
-    seq_len: Annotated[int, typer.Option(help="Time steps per sequence (at least 1).")] = DEFAULTS["seq_len"],
+    seq_len: Annotated[int, typer.Option(help=_("Time steps per sequence (at least 1)."))] = DEFAULTS[
+        "seq_len"
+    ],
     unbatched: Annotated[
-        bool, typer.Option("--unbatched", help="Feed one sequence (or step) with no batch dim.")
+        bool, typer.Option("--unbatched", help=_("Feed one sequence (or step) with no batch dim."))
     ] = DEFAULTS["unbatched"],
     lengths: Annotated[
         str | None,
-        typer.Option(help="Pack a batch of these lengths, e.g. 35,20,7 (in this order).", show_default=False),
+        typer.Option(
+            help=_("Pack a batch of these lengths, e.g. 35,20,7 (in this order)."), show_default=False
+        ),
     ] = DEFAULTS["lengths"],
     input_shape: Annotated[
         str | None,
-        typer.Option(help="Diagnose: feed an input of exactly this shape, e.g. 1,35,12.", show_default=False),
+        typer.Option(
+            help=_("Diagnose: feed an input of exactly this shape, e.g. 1,35,12."), show_default=False
+        ),
     ] = DEFAULTS["input_shape"],
     h0_shape: Annotated[
-        str | None, typer.Option(help="Diagnose: feed h_0 of exactly this shape.", show_default=False)
+        str | None, typer.Option(help=_("Diagnose: feed h_0 of exactly this shape."), show_default=False)
     ] = DEFAULTS["h0_shape"],
     c0_shape: Annotated[
-        str | None, typer.Option(help="Diagnose (LSTM): feed c_0 of exactly this shape.", show_default=False)
+        str | None,
+        typer.Option(help=_("Diagnose (LSTM): feed c_0 of exactly this shape."), show_default=False),
     ] = DEFAULTS["c0_shape"],
     device: Annotated[
-        str, typer.Option(help="cpu, cuda, cuda:N, or auto (cuda when available, else cpu).")
+        str, typer.Option(help=_("cpu, cuda, cuda:N, or auto (cuda when available, else cpu)."))
     ] = DEFAULTS["device"],
-    dtype: Annotated[str, typer.Option(help=f"One of {', '.join(DTYPES)}.")] = DEFAULTS["dtype"],
+    dtype: Annotated[
+        str, typer.Option(help=_("One of {dtypes}.").format(dtypes=", ".join(DTYPES)))
+    ] = DEFAULTS["dtype"],
     seed: Annotated[
-        int, typer.Option(help="Seeds the weights and the random input of the live run.")
+        int, typer.Option(help=_("Seeds the weights and the random input of the live run."))
     ] = DEFAULTS["seed"],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Predict shapes and cost only: no torch, instant at any size.")
+        bool,
+        typer.Option("--dry-run", help=_("Predict shapes and cost only: no torch, instant at any size.")),
     ] = DEFAULTS["dry_run"],
     max_memory: Annotated[
         str | None,
         typer.Option(
-            help="Refuse a run estimated above this size (512MiB, 8GB, 2G). "
-            "Default: half the memory available on the device.",
+            help=_(
+                "Refuse a run estimated above this size (512MiB, 8GB, 2G). "
+                "Default: half the memory available on the device."
+            ),
             show_default=False,
         ),
     ] = DEFAULTS["max_memory"],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the JSON report on stdout instead of tables.")
-    ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            help=_("Language of the explanations: en or ko. Default: from LC_ALL, LC_MESSAGES or LANG."),
+            show_default=False,
+        ),
+    ] = DEFAULTS["lang"],
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help=_(
+                "table (for terminals), json, markdown (for issues and docs) or svg (an image of the tables)."
+            ),
+        ),
+    ] = "table",
+    as_json: Annotated[bool, typer.Option("--json", help=_("Short for --format json."))] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help=_("Show the version and exit.")
+        ),
     ] = False,
 ) -> None:
-    """Explain every dimension of a real forward pass of nn.GRU, LSTM, RNN or their cells:
-    input, h_0, output and h_n (and c for LSTMs), or why torch refuses a shape."""
     if ctx.invoked_subcommand is not None:
         return
-    from gru_shapes.api import report_for
-
     # Only what the user typed: an option a module does not take is refused when given, so the
     # defaults of options that do not apply must not count as given.
     typed = {name: value for name, value in ctx.params.items() if name in DEFAULTS and _typed(ctx, name)}
-    report = report_for(make_spec(**typed))
-    if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        from rich.console import Console
+    spec = make_spec(**typed)
+    with language(spec.lang):
+        chosen = _format(output_format, as_json)
+    from gru_shapes.api import report_for
 
-        from gru_shapes.render import render
-
-        Console().print(render(report))
+    report = report_for(spec)
+    sys.stdout.write(_draw(report, chosen))
     if not report.passed:
         raise typer.Exit(1)
 
 
-@app.command()
+def _format(output_format: str, as_json: bool) -> str:
+    if output_format not in FORMATS:
+        message = _("--format must be one of {formats}, got {value!r}").format(
+            formats=", ".join(FORMATS), value=output_format
+        )
+        raise OptionError("format", message)
+    if as_json and output_format not in ("table", "json"):
+        message = _("--json is short for --format json and cannot be combined with --format {value}").format(
+            value=output_format
+        )
+        raise OptionError("format", message)
+    return "json" if as_json else output_format
+
+
+def _draw(report: Report, output_format: str) -> str:
+    """The report in the chosen format, as text for stdout."""
+    if output_format == "json":
+        return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if output_format == "markdown":
+        from gru_shapes.markdown import markdown
+
+        return markdown(report)
+    from gru_shapes.render import render, svg
+
+    if output_format == "svg":
+        return svg(report)
+    from rich.console import Console
+
+    # Styles only for a terminal, and none at all under NO_COLOR; tables fit the terminal's width.
+    plain = not sys.stdout.isatty() or bool(os.environ.get("NO_COLOR"))
+    console = Console(
+        file=io.StringIO(), force_terminal=not plain, color_system=None if plain else "auto", width=_width()
+    )
+    console.print(render(report))
+    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
+@app.command(
+    help=_(
+        "Answer JSON Lines on stdin: one object of options per line (keys as the long options, "
+        '"_" for "-"), one JSON report or error per line on stdout, in order.'
+    )
+)
 def batch() -> None:
-    """Answer JSON Lines on stdin: one object of options per line (keys as the long options,
-    "_" for "-"), one JSON report or error per line on stdout, in order."""
     import gru_shapes.runner  # noqa: F401  (torch, loaded once before the objects are frozen)
     from gru_shapes.batch import run_batch
 
@@ -189,6 +276,13 @@ def batch() -> None:
     gc.freeze()
     gc.enable()
     raise typer.Exit(run_batch(sys.stdin, sys.stdout))
+
+
+def _width() -> int | None:
+    """The terminal's width (COLUMNS wins, as for every tool); None lets rich decide."""
+    if sys.stdout.isatty() or "COLUMNS" in os.environ:
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from itertools import combinations
 from typing import Any
 
 from gru_shapes.errors import OptionError
+from gru_shapes.i18n import _
 from gru_shapes.shapes import TensorModel, predict
 from gru_shapes.spec import Spec, flag_text, make_spec
 
@@ -75,7 +76,7 @@ def diagnose(spec: Spec, attempt: Attempt) -> Diagnosis:
     if error is None:
         return Diagnosis(True, fed, expected, None, _accepted(explained, fed), ())
     problems = list(_problems(explained, fed))
-    explanation = " ".join(problems) or "torch refused these shapes; its message says why."
+    explanation = " ".join(problems) or _("torch refused these shapes; its message says why.")
     return Diagnosis(False, fed, expected, error, explanation, tuple(_fixes(spec, explained, fed, attempt)))
 
 
@@ -112,12 +113,19 @@ def _fed(spec: Spec, explained: Spec) -> dict[str, Shape]:
 
 def _accepted(explained: Spec, fed: Mapping[str, Shape]) -> str:
     names = ", ".join(f"{d.name}={d.size}" for d in _expected(explained)["input"].dims)
-    reason = ""
-    if len(fed["input"]) == 3:
-        reason = f" because batch_first={explained.config.batch_first}"
+    shape = list(fed["input"])
+    if len(shape) == 3:
+        text = _(
+            "torch accepts these shapes; input {shape} reads as ({names}) because batch_first={batch_first}."
+        )
     elif explained.unbatched:
-        reason = ": a tensor without a batch dim is one unbatched sequence"
-    return f"torch accepts these shapes; input {list(fed['input'])} reads as ({names}){reason}."
+        text = _(
+            "torch accepts these shapes; input {shape} reads as ({names}): "
+            "a tensor without a batch dim is one unbatched sequence."
+        )
+    else:
+        text = _("torch accepts these shapes; input {shape} reads as ({names}).")
+    return text.format(shape=shape, names=names, batch_first=explained.config.batch_first)
 
 
 def _problems(explained: Spec, fed: Mapping[str, Shape]) -> Iterator[str]:
@@ -130,19 +138,27 @@ def _problems(explained: Spec, fed: Mapping[str, Shape]) -> Iterator[str]:
             layout = "(batch, input_size)"
         else:
             layout = "(batch, seq, input_size)" if config.batch_first else "(seq, batch, input_size)"
-        yield (
-            f"input has {len(shape)} dims, but nn.{config.module} takes {ranks[0]}: {layout}, "
-            f"or {ranks[1]} for one unbatched {'step' if config.is_cell else 'sequence'}."
+        if config.is_cell:
+            text = _(
+                "input has {count} dims, but nn.{module} takes {batched}: {layout}, or {unbatched} for one step."
+            )
+        else:
+            text = _(
+                "input has {count} dims, but nn.{module} takes {batched}: {layout}, "
+                "or {unbatched} for one unbatched sequence."
+            )
+        yield text.format(
+            count=len(shape), module=config.module, batched=ranks[0], layout=layout, unbatched=ranks[1]
         )
     elif shape[-1] != config.input_size:
-        yield (
-            f"The last dim of input holds the features at each step: {shape[-1]}, "
-            f"but the module was built with input_size={config.input_size}."
-        )
+        yield _(
+            "The last dim of input holds the features at each step: {size}, "
+            "but the module was built with input_size={input_size}."
+        ).format(size=shape[-1], input_size=config.input_size)
     if not config.is_cell and len(shape) in ranks and 0 in shape[:-1]:
         seq_axis = 0 if len(shape) == 2 or not config.batch_first else 1
         if shape[seq_axis] == 0:
-            yield "The input has 0 time steps; torch needs at least one."
+            yield _("The input has 0 time steps; torch needs at least one.")
     for key in ("h_0", "c_0"):
         if key in fed and fed[key] != expected[key].shape:
             yield _state_problem(key, fed[key], expected[key], explained)
@@ -155,23 +171,31 @@ def _layout(tensor: TensorModel) -> str:
 
 
 def _state_problem(key: str, given: Shape, expected: TensorModel, explained: Spec) -> str:
-    want = f"{key} must be {_layout(expected)}"
+    want = _("{key} must be {layout}").format(key=key, layout=_layout(expected))
     if len(given) != len(expected.dims):
-        return f"{key} has {len(given)} dims, but with this input {want}."
+        return _("{key} has {count} dims, but with this input {want}.").format(
+            key=key, count=len(given), want=want
+        )
     wrong = [
-        f"dim {i} ({d.name}) is {size}, not {d.size}"
+        _("dim {index} ({name}) is {size}, not {expected}").format(
+            index=i, name=d.name, size=size, expected=d.size
+        )
         for i, (d, size) in enumerate(zip(expected.dims, given, strict=True))
         if size != d.size
     ]
     swapped = len(given) == 3 and (given[1], given[0], given[2]) == expected.shape
     if swapped and explained.config.batch_first:
-        return f"{want}: batch_first=True moves batch in input and output only, never in {key}."
+        return _("{want}: batch_first=True moves batch in input and output only, never in {key}.").format(
+            want=want, key=key
+        )
     batch_wrong = any(
         d.name == "batch" and size != d.size for d, size in zip(expected.dims, given, strict=True)
     )
     if batch_wrong and not explained.config.is_cell:
         axis = 0 if explained.config.batch_first else 1
-        source = f"; batch is read from input dim {axis} because batch_first={explained.config.batch_first}"
+        source = "; " + _("batch is read from input dim {axis} because batch_first={batch_first}").format(
+            axis=axis, batch_first=explained.config.batch_first
+        )
     else:
         source = ""
     return f"{want}: {'; '.join(wrong)}{source}."
@@ -184,36 +208,49 @@ def _candidates(explained: Spec, fed: Mapping[str, Shape]) -> Iterator[tuple[dic
     family = config.family
     if not config.is_cell and len(shape) == 3:
         layout = "(batch, seq, feature)" if not config.batch_first else "(seq, batch, feature)"
-        yield {"batch_first": not config.batch_first}, f"the input reads as {layout}"
+        yield {"batch_first": not config.batch_first}, _("the input reads as {layout}").format(layout=layout)
     if shape and shape[-1] >= (0 if config.is_cell else 1) and shape[-1] != config.input_size:
-        yield {"input_size": shape[-1]}, "build the module for the input's features (its last dim)"
+        yield {"input_size": shape[-1]}, _("build the module for the input's features (its last dim)")
     for axis, size in enumerate(shape):
         if size == 1 and len(shape) > (2 if config.is_cell else 3):
             squeezed = shape[:axis] + shape[axis + 1 :]
-            yield {"input_shape": squeezed}, f"drop the size-1 dim {axis}: x.squeeze({axis})"
+            yield (
+                {"input_shape": squeezed},
+                _("drop the size-1 dim {axis}: x.squeeze({axis})").format(axis=axis),
+            )
     if config.is_cell and len(shape) == 3:
-        yield {"module": family}, f"a cell takes one step; nn.{family} takes the whole sequence"
+        yield (
+            {"module": family},
+            _("a cell takes one step; nn.{module} takes the whole sequence").format(module=family),
+        )
     if not config.is_cell and len(shape) == 1:
-        yield {"module": family + "Cell"}, f"a 1-D input is one step of one sequence: nn.{family}Cell"
+        yield (
+            {"module": family + "Cell"},
+            _("a 1-D input is one step of one sequence: nn.{module}").format(module=family + "Cell"),
+        )
     expected = _expected(explained)
     for key in ("h_0", "c_0"):
         if key not in fed or fed[key] == expected[key].shape:
             continue
         given, want = fed[key], expected[key]
         option = _GIVEN[key]
-        yield {option: want.shape}, f"{key} must be {_layout(want)}"
+        yield {option: want.shape}, _("{key} must be {layout}").format(key=key, layout=_layout(want))
         if given and given[-1] >= 1 and given[-1] != want.shape[-1]:
             feature_option = "proj_size" if key == "h_0" and config.proj_size else "hidden_size"
-            yield {feature_option: given[-1]}, f"build the module for {key}'s features (its last dim)"
+            yield (
+                {feature_option: given[-1]},
+                _("build the module for {key}'s features (its last dim)").format(key=key),
+            )
         if (
             not config.is_cell
             and len(given) == len(want.dims)
             and given[0] != want.shape[0]
             and given[0] >= 1
         ):
-            yield {"layers": given[0], "bidirectional": False}, f"{key}'s dim 0 is D × num_layers"
+            why = _("{key}'s dim 0 is D × num_layers").format(key=key)
+            yield {"layers": given[0], "bidirectional": False}, why
             if given[0] % 2 == 0:
-                yield {"layers": given[0] // 2, "bidirectional": True}, f"{key}'s dim 0 is D × num_layers"
+                yield {"layers": given[0] // 2, "bidirectional": True}, why
 
 
 def _fixes(spec: Spec, explained: Spec, fed: Mapping[str, Shape], attempt: Attempt) -> Iterator[Fix]:
@@ -256,7 +293,12 @@ def _fixes(spec: Spec, explained: Spec, fed: Mapping[str, Shape], attempt: Attem
     changes = {_GIVEN[key]: expected[key].shape for key in fed if fed[key] != expected[key].shape}
     if changes and _runs(current, changes, attempt):
         layouts = "; ".join(f"{key} {_layout(expected[key])}" for key in fed if _GIVEN[key] in changes)
-        yield _fix(changes, f"feed the shapes nn.{explained.module} expects here: {layouts}")
+        yield _fix(
+            changes,
+            _("feed the shapes nn.{module} expects here: {layouts}").format(
+                module=explained.module, layouts=layouts
+            ),
+        )
 
 
 def _runs(current: dict[str, Any], changes: dict[str, Any], attempt: Attempt) -> bool:

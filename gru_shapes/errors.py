@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gru_shapes.i18n import current
+
 
 class GruShapesError(Exception):
     """Root of every error gru-shapes raises on purpose.
@@ -10,6 +12,11 @@ class GruShapesError(Exception):
     """
 
     exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        # The language the message was written in, for whatever is said around it.
+        self.lang = current()
 
 
 class OptionError(GruShapesError):

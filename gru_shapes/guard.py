@@ -6,6 +6,7 @@ import os
 
 from gru_shapes.cost import Cost, human_bytes
 from gru_shapes.errors import RunFailure
+from gru_shapes.i18n import _
 
 # Share of the memory currently available that a run may take by default: room for the estimate's
 # 25% error and for everything else on the machine.
@@ -30,14 +31,21 @@ def check(cost: Cost, max_memory: int | None, device: str) -> None:
     budget = max_memory if explicit else default_budget(device)
     if budget is None or cost.total_bytes <= budget:
         return
-    origin = (
-        "--max-memory" if explicit else f"half the memory available on {device}; raise it with --max-memory"
-    )
+    if explicit:
+        origin = "--max-memory"
+    else:
+        origin = _("half the memory available on {device}; raise it with --max-memory").format(device=device)
     raise RunFailure(
-        f"this run would need about {human_bytes(cost.total_bytes)} "
-        f"(parameters {human_bytes(cost.parameter_bytes)}, activations {human_bytes(cost.activation_bytes)}), "
-        f"over the budget of {human_bytes(budget)} ({origin}); "
-        "add --dry-run to see every shape without running"
+        _(
+            "this run would need about {total} (parameters {parameters}, activations {activations}), "
+            "over the budget of {budget} ({origin}); add --dry-run to see every shape without running"
+        ).format(
+            total=human_bytes(cost.total_bytes),
+            parameters=human_bytes(cost.parameter_bytes),
+            activations=human_bytes(cost.activation_bytes),
+            budget=human_bytes(budget),
+            origin=origin,
+        )
     )
 
 

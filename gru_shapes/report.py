@@ -11,6 +11,7 @@ from typing import Any
 
 from gru_shapes.cost import Cost
 from gru_shapes.diagnose import Diagnosis
+from gru_shapes.i18n import _
 from gru_shapes.shapes import Prediction, TensorModel
 from gru_shapes.spec import Spec
 
@@ -39,9 +40,12 @@ class Observation:
     batch_sizes: tuple[int, ...] | None = None  # of the PackedSequence torch built
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Report:
-    """The answer to one spec; ``tensors`` carry observed sizes whenever there was a run."""
+    """The answer to one spec; ``tensors`` carry observed sizes whenever there was a run.
+
+    ``rich.print(report)`` draws its tables, and Jupyter and IPython show them as HTML.
+    """
 
     spec: Spec
     prediction: Prediction
@@ -50,6 +54,22 @@ class Report:
     tensors: tuple[TensorModel, ...]
     checks: tuple[Check, ...]
     diagnosis: Diagnosis | None = None
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{t.key} {list(t.shape)}" for t in self.tensors)
+        state = "observed" if self.observed else "predicted"
+        verdict = "all checks passed" if self.passed else "FAILED"
+        return f"<Report nn.{self.spec.module}: {shapes}; {state}, {verdict}>"
+
+    def __rich__(self) -> Any:
+        from gru_shapes.render import render  # rich is only needed when drawing
+
+        return render(self)
+
+    def _repr_html_(self) -> str:
+        from gru_shapes.render import html
+
+        return html(self)
 
     @property
     def observed(self) -> bool:
@@ -93,6 +113,7 @@ class Report:
             "lengths": list(spec.lengths) if spec.lengths else None,
             "batch_sizes": list(self.batch_sizes) if self.batch_sizes is not None else None,
             "seed": spec.seed,
+            "lang": spec.lang,
             "device": self.device,
             "dtype": spec.dtype,
             "torch_version": self.observation.torch_version if self.observation else None,
@@ -143,9 +164,7 @@ def build_report(
     if prediction.batch_sizes is not None:
         predicted, observed = list(prediction.batch_sizes), list(observation.batch_sizes or ())
         checks.append(
-            Check(
-                "batch_sizes as predicted", predicted == observed, f"predicted {predicted}, torch {observed}"
-            )
+            Check(_("batch_sizes as predicted"), predicted == observed, _versus(predicted, observed))
         )
     checks.append(_parameter_check(prediction, observation))
     checks.extend(observation.identities)
@@ -162,9 +181,9 @@ def _with_observed_sizes(tensor: TensorModel, observed: tuple[int, ...]) -> Tens
 def _shape_check(tensor: TensorModel, observed: tuple[int, ...]) -> Check:
     predicted = list(tensor.shape)
     return Check(
-        f"shape of {tensor.key} as predicted",
+        _("shape of {key} as predicted").format(key=tensor.key),
         predicted == list(observed),
-        f"predicted {predicted}, torch {list(observed)}",
+        _versus(predicted, list(observed)),
     )
 
 
@@ -172,13 +191,17 @@ def _parameter_check(prediction: Prediction, observation: Observation) -> Check:
     predicted = [(p.name, p.shape) for p in prediction.parameters]
     observed = list(observation.parameters)
     if predicted == observed:
-        detail = f"{len(observed)} tensors, same names, order and shapes"
+        detail = _("{count} tensors, same names, order and shapes").format(count=len(observed))
     else:
         differing = sorted({name for name, _shape in set(predicted) ^ set(observed)})
-        detail = (
-            f"predicted {len(predicted)}, torch has {len(observed)}; differing: {differing or 'the order'}"
+        detail = _("predicted {predicted}, torch has {observed}; differing: {differing}").format(
+            predicted=len(predicted), observed=len(observed), differing=differing or _("the order")
         )
-    return Check("parameters as predicted by named_parameters()", predicted == observed, detail)
+    return Check(_("parameters as predicted by named_parameters()"), predicted == observed, detail)
+
+
+def _versus(predicted: list[int], observed: list[int]) -> str:
+    return _("predicted {predicted}, torch {observed}").format(predicted=predicted, observed=observed)
 
 
 def _tensor_dict(tensor: TensorModel) -> dict[str, Any]:

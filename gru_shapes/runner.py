@@ -16,6 +16,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from gru_shapes.errors import OptionError, RunFailure
+from gru_shapes.i18n import _
 from gru_shapes.report import Check, Observation
 from gru_shapes.shapes import Prediction
 from gru_shapes.spec import Spec
@@ -60,14 +61,18 @@ def resolve_device(requested: str) -> str:
     if requested.startswith("cuda"):
         if not torch.cuda.is_available():
             raise RunFailure(
-                f"--device {requested}: CUDA is not available here (torch {torch.__version__}); "
-                "use --device cpu or --device auto"
+                _(
+                    "--device {device}: CUDA is not available here (torch {version}); "
+                    "use --device cpu or --device auto"
+                ).format(device=requested, version=torch.__version__)
             )
         index = int(requested.partition(":")[2] or 0)
         count = torch.cuda.device_count()
         if index >= count:
             raise RunFailure(
-                f"--device {requested}: this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}"
+                _("--device {device}: this machine has {count} CUDA device(s), cuda:0 to cuda:{last}").format(
+                    device=requested, count=count, last=count - 1
+                )
             )
     return requested
 
@@ -87,18 +92,29 @@ def _failures_explained(spec: Spec, device: str) -> Iterator[None]:
     try:
         yield
     except (torch.OutOfMemoryError, MemoryError) as error:
-        raise RunFailure(f"out of memory on {device}: {_first_line(error)}") from None
+        raise RunFailure(_out_of_memory(device, _first_line(error))) from None
     except RuntimeError as error:
         message = _first_line(error)
         if "not implemented for" in message:
             raise OptionError(
-                "dtype", f"--dtype {spec.dtype} is not supported by {spec.module} on {device}: {message}"
+                "dtype",
+                _("--dtype {dtype} is not supported by {module} on {device}: {message}").format(
+                    dtype=spec.dtype, module=spec.module, device=device, message=message
+                ),
             ) from None
         if "allocate" in message:
-            raise RunFailure(f"out of memory on {device}: {message}") from None
-        raise RunFailure(f"torch could not run this on {device}: {message}") from None
+            raise RunFailure(_out_of_memory(device, message)) from None
+        raise RunFailure(_could_not_run(device, message)) from None
     except (ValueError, OverflowError, TypeError) as error:
-        raise RunFailure(f"torch could not run this on {device}: {_first_line(error)}") from None
+        raise RunFailure(_could_not_run(device, _first_line(error))) from None
+
+
+def _out_of_memory(device: str, message: str) -> str:
+    return _("out of memory on {device}: {message}").format(device=device, message=message)
+
+
+def _could_not_run(device: str, message: str) -> str:
+    return _("torch could not run this on {device}: {message}").format(device=device, message=message)
 
 
 def _build(
@@ -166,7 +182,7 @@ def _packed_forward(
     lengths = torch.tensor(spec.lengths)
     packed = pack_padded_sequence(x, lengths, batch_first=batch_first, enforce_sorted=False)
     packed_output, state = module(packed, hx)
-    output, _ = pad_packed_sequence(packed_output, batch_first=batch_first, total_length=spec.seq_len)
+    output, _lengths = pad_packed_sequence(packed_output, batch_first=batch_first, total_length=spec.seq_len)
     returned = {
         "packed_input": packed.data,
         "packed_output": packed_output.data,
@@ -192,12 +208,12 @@ def _identities(spec: Spec, output: torch.Tensor, h_n: torch.Tensor) -> list[Che
     last_layer = _last_layer(spec, h_n)
     if spec.unbatched:
         output = output.unsqueeze(1)
-    empty = " (empty batch: holds trivially)" if spec.batch_size == 0 else ""
+    empty = " " + _("(empty batch: holds trivially)") if spec.batch_size == 0 else ""
     rows = "" if spec.unbatched else ":, "
     forward_index = (layers - 1) * d
     checks = [
         Check(
-            f"h_n of the last layer, forward = output at the last step, first {h} features",
+            _("h_n of the last layer, forward = output at the last step, first {h} features").format(h=h),
             torch.allclose(last_layer[0], output.select(time_axis, -1)[..., :h]),
             f"torch.allclose(h_n[{forward_index}], output[last step][{rows}:{h}]){empty}",
         )
@@ -205,7 +221,7 @@ def _identities(spec: Spec, output: torch.Tensor, h_n: torch.Tensor) -> list[Che
     if config.bidirectional:
         checks.append(
             Check(
-                f"h_n of the last layer, backward = output at step 0, last {h} features",
+                _("h_n of the last layer, backward = output at step 0, last {h} features").format(h=h),
                 torch.allclose(last_layer[1], output.select(time_axis, 0)[..., h:]),
                 f"torch.allclose(h_n[{forward_index + 1}], output[step 0][{rows}{h}:]){empty}",
             )
@@ -222,28 +238,29 @@ def _packed_identities(spec: Spec, returned: dict[str, torch.Tensor]) -> list[Ch
     output = returned["output"] if config.batch_first else returned["output"].transpose(0, 1)
     last_layer = _last_layer(spec, returned["h_n"])
     forward_index = (config.num_layers - 1) * d
+    each = _("for each b")
     ends = torch.stack([output[b, length - 1] for b, length in enumerate(lengths)])
     checks = [
         Check(
-            "h_n of the last layer, forward = output at each sequence's own last step, not the padded end",
+            _("h_n of the last layer, forward = output at each sequence's own last step, not the padded end"),
             torch.allclose(last_layer[0], ends[:, :h]),
-            f"torch.allclose(h_n[{forward_index}][b], output[b, lengths[b] - 1, :{h}]) for each b",
+            f"torch.allclose(h_n[{forward_index}][b], output[b, lengths[b] - 1, :{h}]) {each}",
         )
     ]
     if config.bidirectional:
         checks.append(
             Check(
-                "h_n of the last layer, backward = output at step 0 of each sequence",
+                _("h_n of the last layer, backward = output at step 0 of each sequence"),
                 torch.allclose(last_layer[1], output[:, 0, h:]),
-                f"torch.allclose(h_n[{forward_index + 1}][b], output[b, 0, {h}:]) for each b",
+                f"torch.allclose(h_n[{forward_index + 1}][b], output[b, 0, {h}:]) {each}",
             )
         )
     padding = [output[b, length:] for b, length in enumerate(lengths)]
     checks.append(
         Check(
-            "output is zero after each sequence's end (padding)",
+            _("output is zero after each sequence's end (padding)"),
             all(bool((rows == 0).all()) for rows in padding),
-            "output[b, lengths[b]:] == 0 for each b",
+            f"output[b, lengths[b]:] == 0 {each}",
         )
     )
     return checks
@@ -258,7 +275,7 @@ def _cell_identities(
     if config.hidden_size == 0:  # the layer refuses hidden_size 0; the cell returns empty states
         return [
             Check(
-                f"{key} is empty, as hidden_size = 0",
+                _("{key} is empty, as hidden_size = 0").format(key=key),
                 returned[key].numel() == 0,
                 f"{key}.numel() == {returned[key].numel()}",
             )
@@ -278,11 +295,11 @@ def _cell_identities(
     layer.load_state_dict(weights)
     state = tuple(s.unsqueeze(0) for s in _as_tuple(_initial_state(spec, fed)))
     # One time step, seq-first: (1, batch, features), or (1, features) unbatched.
-    _, final = layer(x.unsqueeze(0), state if config.family == "LSTM" else state[0])
+    _outputs, final = layer(x.unsqueeze(0), state if config.family == "LSTM" else state[0])
     tolerance = _TOLERANCE[spec.dtype]
     return [
         Check(
-            f"{key} = one step of nn.{config.family} with the same weights",
+            _("{key} = one step of nn.{module} with the same weights").format(key=key, module=config.family),
             torch.allclose(returned[key], expected[0], rtol=tolerance, atol=tolerance),
             f"torch.allclose({key}, nn.{config.family}(...)(input.unsqueeze(0), ...)[1][0])",
         )

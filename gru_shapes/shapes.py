@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
+from gru_shapes.i18n import N_, _
 from gru_shapes.spec import ModuleConfig, Spec
 
 DIRECTIONS = ("forward", "backward")
@@ -121,50 +122,50 @@ def predict(spec: Spec) -> Prediction:
     )
 
 
-def _batch_dim(spec: Spec, where: str, noun: str = "sequences in the batch") -> tuple[Dim, ...]:
+def _batch_dim(spec: Spec, where: str, noun: str | None = None) -> tuple[Dim, ...]:
     """The batch dim, or none for an unbatched input."""
     if spec.unbatched:
         return ()
     if spec.lengths:
         formula = f"len(lengths) = {spec.batch_size}"
-        meaning = f"sequences, in the order the lengths were given; {where}"
+        meaning = _("sequences, in the order the lengths were given")
     else:
-        formula, meaning = f"batch_size = {spec.batch_size}", f"{noun}; {where}"
-    return (Dim("batch", spec.batch_size, formula, meaning),)
+        formula, meaning = f"batch_size = {spec.batch_size}", noun or _("sequences in the batch")
+    return (Dim("batch", spec.batch_size, formula, f"{meaning}; {where}" if where else meaning),)
 
 
 def _sequence_dims(spec: Spec) -> tuple[Dim, ...]:
     """The batch and seq dims of input and output, in the order batch_first sets."""
     if spec.config.is_cell:
-        return _batch_dim(spec, "a cell takes one time step of each sequence")
+        return _batch_dim(spec, _("a cell takes one time step of each sequence"))
     if spec.lengths:
         seq = Dim(
             "seq",
             spec.seq_len,
             f"max(lengths) = {spec.seq_len}",
-            "time steps, padded to the longest sequence",
+            _("time steps, padded to the longest sequence"),
         )
     elif spec.unbatched:
-        meaning = "time steps; unbatched input is always (seq, feature), whatever batch_first says"
+        meaning = _("time steps; unbatched input is always (seq, feature), whatever batch_first says")
         seq = Dim("seq", spec.seq_len, f"seq_len = {spec.seq_len}", meaning)
     else:
-        seq = Dim("seq", spec.seq_len, f"seq_len = {spec.seq_len}", "time steps, read in order")
+        seq = Dim("seq", spec.seq_len, f"seq_len = {spec.seq_len}", _("time steps, read in order"))
     if spec.unbatched:
         return (seq,)
-    where = "first: batch_first=True" if spec.config.batch_first else "second: batch_first=False"
+    where = _("first: batch_first=True") if spec.config.batch_first else _("second: batch_first=False")
     (batch,) = _batch_dim(spec, where)
     return (batch, seq) if spec.config.batch_first else (seq, batch)
 
 
 def _input(spec: Spec) -> TensorModel:
     size = spec.config.input_size
-    feature = Dim("feature", size, f"input_size = {size}", "features of x at each step")
+    feature = Dim("feature", size, f"input_size = {size}", _("features of x at each step"))
     if spec.config.is_cell:
-        about = "x, one time step of each sequence"
+        about = _("x, one time step of each sequence")
     elif spec.lengths:
-        about = "x, padded to the longest sequence; pack_padded_sequence packs it"
+        about = _("x, padded to the longest sequence; pack_padded_sequence packs it")
     else:
-        about = "x, the sequences fed to the module"
+        about = _("x, the sequences fed to the module")
     return TensorModel("input", "input", about, (*_sequence_dims(spec), feature))
 
 
@@ -173,46 +174,56 @@ def _output_feature(spec: Spec) -> Dim:
     h, d = config.h_size, config.num_directions
     name = "proj_size" if config.proj_size else "hidden_size"
     if config.bidirectional:
-        meaning = f"last layer: [:{h}] forward h_t, [{h}:] backward h_t"
+        meaning = _("last layer: [:{h}] forward h_t, [{h}:] backward h_t").format(h=h)
     else:
-        meaning = "last layer's h_t"
+        meaning = _("last layer's h_t")
     return Dim("feature", d * h, f"D × {name} = {d} × {h}", meaning)
 
 
 def _output(spec: Spec) -> TensorModel:
     if spec.lengths:
-        about = "pad_packed_sequence(packed_output): h_t of the last layer, zeros after each sequence's end"
+        about = _(
+            "pad_packed_sequence(packed_output): h_t of the last layer, zeros after each sequence's end"
+        )
     else:
-        about = "the last layer's hidden state at every time step"
+        about = _("the last layer's hidden state at every time step")
     return TensorModel("output", "output", about, (*_sequence_dims(spec), _output_feature(spec)))
 
 
 def _packed(spec: Spec, key: str) -> TensorModel:
     lengths = spec.lengths or ()
     total = sum(lengths)
-    terms = " + ".join(map(str, lengths)) if len(lengths) <= 8 else f"{len(lengths)} lengths"
+    terms = (
+        " + ".join(map(str, lengths))
+        if len(lengths) <= 8
+        else _("{count} lengths").format(count=len(lengths))
+    )
     rows = Dim(
         "packed",
         total,
         f"sum(lengths) = {terms} = {total}" if len(lengths) > 1 else f"sum(lengths) = {total}",
-        "one row per real step, time-major: step t holds batch_sizes[t] rows, longest sequences first",
+        _("one row per real step, time-major: step t holds batch_sizes[t] rows, longest sequences first"),
     )
     if key == "packed_input":
         size = spec.config.input_size
-        feature = Dim("feature", size, f"input_size = {size}", "features of x at each step")
-        about = "PackedSequence.data fed to the module: no padding, only the real steps"
+        feature = Dim("feature", size, f"input_size = {size}", _("features of x at each step"))
+        about = _("PackedSequence.data fed to the module: no padding, only the real steps")
         return TensorModel(key, "packed_input.data", about, (rows, feature))
-    about = "PackedSequence.data the module returns: the last layer's h_t at every real step"
+    about = _("PackedSequence.data the module returns: the last layer's h_t at every real step")
     return TensorModel(key, "packed_output.data", about, (rows, _output_feature(spec)))
 
 
 _STATES = {
-    "h_0": ("h_0", "the initial hidden state, passed with the input"),
-    "c_0": ("c_0", "the initial cell state, passed with h_0 as (h_0, c_0)"),
-    "h_n": ("h_n (hidden_state)", "the final hidden state of every layer"),
-    "c_n": ("c_n", "the final cell state of every layer"),
-    "h_1": ("h_1", "the next hidden state: one step of the recurrence"),
-    "c_1": ("c_1", "the next cell state: one step of the recurrence"),
+    "h_0": ("h_0", N_("the initial hidden state, passed with the input")),
+    "c_0": ("c_0", N_("the initial cell state, passed with h_0 as (h_0, c_0)")),
+    "h_n": ("h_n (hidden_state)", N_("the final hidden state of every layer")),
+    "c_n": ("c_n", N_("the final cell state of every layer")),
+    "h_1": ("h_1", N_("the next hidden state: one step of the recurrence")),
+    "c_1": ("c_1", N_("the next cell state: one step of the recurrence")),
+}
+_AT_OWN_END = {
+    "h_n": N_("the final hidden state of every layer, taken at each sequence's own last step"),
+    "c_n": N_("the final cell state of every layer, taken at each sequence's own last step"),
 }
 
 
@@ -221,33 +232,36 @@ def _state(spec: Spec, key: str) -> TensorModel:
     title, about = _STATES[key]
     if key == "h_n" and config.family == "LSTM":
         title = "h_n"
-    if key in ("h_n", "c_n") and spec.lengths:
-        about += ", taken at each sequence's own last step"
+    if key in _AT_OWN_END and spec.lengths:
+        about = _AT_OWN_END[key]
+    about = _(about)
     dims: list[Dim] = []
     if not config.is_cell:
         d, layers = config.num_directions, config.num_layers
         order = (
-            "layer-major: i = layer × 2 + direction" if config.bidirectional else "one per layer: i = layer"
+            _("layer-major: i = layer × 2 + direction")
+            if config.bidirectional
+            else _("one per layer: i = layer")
         )
         dims.append(Dim("layer_direction", d * layers, f"D × num_layers = {d} × {layers}", order))
     if config.is_cell:
-        where = "as in input"
+        where = _("as in input")
     elif spec.unbatched:
         where = ""
     else:
-        where = "dim 1 even with batch_first=True" if config.batch_first else "dim 1 as in every layout"
-    dims.extend(_batch_dim(spec, where, noun="sequences"))
+        where = _("dim 1 even with batch_first=True") if config.batch_first else _("dim 1 as in every layout")
+    dims.extend(_batch_dim(spec, where, noun=_("sequences")))
     if key.startswith("c"):
         size, formula, meaning = (
             config.hidden_size,
             f"hidden_size = {config.hidden_size}",
-            "features of c, never projected",
+            _("features of c, never projected"),
         )
     elif config.proj_size:
         size, formula = config.proj_size, f"proj_size = {config.proj_size}"
-        meaning = "features of h, projected from hidden_size by weight_hr"
+        meaning = _("features of h, projected from hidden_size by weight_hr")
     else:
-        size, formula, meaning = config.hidden_size, f"hidden_size = {config.hidden_size}", "features of h"
+        size, formula, meaning = config.hidden_size, f"hidden_size = {config.hidden_size}", _("features of h")
     dims.append(Dim("hidden", size, formula, meaning))
     return TensorModel(key, title, about, tuple(dims))
 
@@ -270,23 +284,23 @@ def _batch_sizes(lengths: tuple[int, ...]) -> tuple[int, ...]:
 def _rows(config: ModuleConfig) -> str:
     gates = GATES[config.family]
     if config.family == "RNN":
-        return f"hidden_size, no gates: one {config.nonlinearity} block"
-    return f"{len(gates)} × hidden_size, gates {'|'.join(gates)}"
+        return _("hidden_size, no gates: one {nonlinearity} block").format(nonlinearity=config.nonlinearity)
+    return _("{count} × hidden_size, gates {gates}").format(count=len(gates), gates="|".join(gates))
 
 
 def _parameters(config: ModuleConfig) -> list[ParameterModel]:
     hidden, h, d = config.hidden_size, config.h_size, config.num_directions
     rows, stacked = len(GATES[config.family]) * hidden, _rows(config)
-    reads_h = "proj_size, from the projected h" if config.proj_size else "hidden_size, from h"
+    reads_h = _("proj_size, from the projected h") if config.proj_size else _("hidden_size, from h")
     found: list[ParameterModel] = []
     # named_parameters() order: layer by layer, forward before reverse, ih before hh, weights before
     # biases, and an LSTM's projection last.
     for layer in range(config.num_layers):
         if layer == 0:
-            inputs, reads = config.input_size, "input_size, from x"
+            inputs, reads = config.input_size, _("input_size, from x")
         else:
             name = "proj_size" if config.proj_size else "hidden_size"
-            inputs, reads = d * h, f"D × {name}, from layer {layer - 1}"
+            inputs, reads = d * h, _("D × {name}, from layer {layer}").format(name=name, layer=layer - 1)
         for direction in range(d):
             suffix = "" if config.is_cell else f"_l{layer}" + ("_reverse" if direction else "")
             where = (layer, DIRECTIONS[direction])
@@ -301,8 +315,8 @@ def _parameters(config: ModuleConfig) -> list[ParameterModel]:
                         f"weight_hr{suffix}",
                         (h, hidden),
                         *where,
-                        "proj_size: the projection of h",
-                        "hidden_size, h before projection",
+                        _("proj_size: the projection of h"),
+                        _("hidden_size, h before projection"),
                     )
                 )
     return found

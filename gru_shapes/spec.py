@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gru_shapes.errors import OptionError
+from gru_shapes.i18n import LANGS, N_, _, default_lang, language
 
 MODULES = ("GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell")
 NONLINEARITIES = ("tanh", "relu")
@@ -49,39 +50,44 @@ DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "dry_run": False,
     "max_memory": None,
+    "lang": None,
 }
 
 _SEQUENCE_MODULES = frozenset({"GRU", "LSTM", "RNN"})
-_SEQUENCE_ONLY = "a cell takes one time step of one layer in one direction"
+_SEQUENCE_ONLY = N_("a cell takes one time step of one layer in one direction")
 # Options that only some modules take, and the reason the others refuse them.
 _ONLY_FOR: dict[str, tuple[frozenset[str], str]] = {
     "layers": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
     "bidirectional": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
     "batch_first": (
         _SEQUENCE_MODULES,
-        "a cell's input has no time dimension, so there is no layout to choose",
+        N_("a cell's input has no time dimension, so there is no layout to choose"),
     ),
-    "dropout": (_SEQUENCE_MODULES, "dropout acts between stacked layers, and a cell is one layer"),
+    "dropout": (_SEQUENCE_MODULES, N_("dropout acts between stacked layers, and a cell is one layer")),
     "seq_len": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
-    "lengths": (_SEQUENCE_MODULES, "a cell takes one time step, so there is nothing to pack"),
-    "proj_size": (frozenset({"LSTM"}), "only nn.LSTM projects its hidden state"),
+    "lengths": (_SEQUENCE_MODULES, N_("a cell takes one time step, so there is nothing to pack")),
+    "proj_size": (frozenset({"LSTM"}), N_("only nn.LSTM projects its hidden state")),
     "nonlinearity": (
         frozenset({"RNN", "RNNCell"}),
-        "only nn.RNN and nn.RNNCell take one; GRU and LSTM gates have fixed activations",
+        N_("only nn.RNN and nn.RNNCell take one; GRU and LSTM gates have fixed activations"),
     ),
-    "c0_shape": (frozenset({"LSTM", "LSTMCell"}), "only LSTMs carry a cell state c"),
+    "c0_shape": (frozenset({"LSTM", "LSTMCell"}), N_("only LSTMs carry a cell state c")),
 }
 # Options that set the same thing as another: (option, its rivals, what they both set).
 _EXCLUSIVE = (
-    ("unbatched", ("batch_size",), "an unbatched input has no batch dimension"),
-    ("lengths", ("batch_size", "seq_len", "unbatched"), "the lengths set the batch and the longest sequence"),
+    ("unbatched", ("batch_size",), N_("an unbatched input has no batch dimension")),
+    (
+        "lengths",
+        ("batch_size", "seq_len", "unbatched"),
+        N_("the lengths set the batch and the longest sequence"),
+    ),
     (
         "input_shape",
         ("batch_size", "seq_len", "unbatched", "lengths", "dry_run"),
-        "the given input shape sets batch and sequence length, and torch must try it",
+        N_("the given input shape sets batch and sequence length, and torch must try it"),
     ),
-    ("h0_shape", ("lengths", "dry_run"), "a given shape is tried on plain tensors by torch"),
-    ("c0_shape", ("lengths", "dry_run"), "a given shape is tried on plain tensors by torch"),
+    ("h0_shape", ("lengths", "dry_run"), N_("a given shape is tried on plain tensors by torch")),
+    ("c0_shape", ("lengths", "dry_run"), N_("a given shape is tried on plain tensors by torch")),
 )
 
 _MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)", re.IGNORECASE)
@@ -177,6 +183,7 @@ class Spec:
     seed: int
     dry_run: bool
     max_memory: int | None
+    lang: str
     options: dict[str, Any] = field(compare=False, repr=False)
 
     @property
@@ -204,10 +211,19 @@ def make_spec(**options: Any) -> Spec:
     ...
     gru_shapes.errors.OptionError: --layers does not apply to nn.GRUCell: a cell takes one time step of one layer in one direction
     """
+    lang = _lang(options.get("lang"))
+    with language(lang):  # refusals speak the asked language too
+        return _validated(lang, options)
+
+
+def _validated(lang: str, options: dict[str, Any]) -> Spec:
     unknown = sorted(set(options) - set(DEFAULTS))
     if unknown:
         allowed = ", ".join(DEFAULTS)
-        raise OptionError(unknown[0], f"unknown option {unknown[0]!r}; allowed: {allowed}")
+        raise OptionError(
+            unknown[0],
+            _("unknown option {name!r}; allowed: {allowed}").format(name=unknown[0], allowed=allowed),
+        )
     given = {name: value for name, value in options.items() if value is not None}
     values = {**DEFAULTS, **given}
     module = _module(values["module"])
@@ -250,6 +266,7 @@ def make_spec(**options: Any) -> Spec:
         seed=_seed(values["seed"]),
         dry_run=_flag(values, "dry_run"),
         max_memory=_memory(values["max_memory"]),
+        lang=lang,
         options={**given, "module": module},
     )
 
@@ -274,10 +291,23 @@ def flag_text(name: str, value: Any) -> str:
     return f"{flag_name(name)} {value}"
 
 
+def _lang(value: Any) -> str:
+    if value is None:
+        return default_lang()
+    if value not in LANGS:
+        raise OptionError("lang", _("--lang must be en or ko, got {value!r}").format(value=value))
+    return str(value)
+
+
 def _module(value: Any) -> str:
     by_lower = {name.lower(): name for name in MODULES}
     if not isinstance(value, str) or value.lower() not in by_lower:
-        raise OptionError("module", f"--module must be one of {', '.join(MODULES)} (any case), got {value!r}")
+        raise OptionError(
+            "module",
+            _("--module must be one of {modules} (any case), got {value!r}").format(
+                modules=", ".join(MODULES), value=value
+            ),
+        )
     return by_lower[value.lower()]
 
 
@@ -285,13 +315,21 @@ def _refuse_what_does_not_apply(module: str, given: dict[str, Any]) -> None:
     for name, (modules, reason) in _ONLY_FOR.items():
         if name in given and module not in modules:
             flag = "--batch-first/--seq-first" if name == "batch_first" else flag_name(name)
-            raise OptionError(name, f"{flag} does not apply to nn.{module}: {reason}")
+            raise OptionError(
+                name,
+                _("{flag} does not apply to nn.{module}: {reason}").format(
+                    flag=flag, module=module, reason=_(reason)
+                ),
+            )
     active = {name for name, value in given.items() if value is not False}
     for name, rivals, reason in _EXCLUSIVE:
         clash = [rival for rival in rivals if rival in active]
         if name in active and clash:
             raise OptionError(
-                clash[0], f"{flag_name(clash[0])} cannot be combined with {flag_name(name)}: {reason}"
+                clash[0],
+                _("{flag} cannot be combined with {other}: {reason}").format(
+                    flag=flag_name(clash[0]), other=flag_name(name), reason=_(reason)
+                ),
             )
 
 
@@ -300,7 +338,9 @@ def _proj_size(value: Any, hidden_size: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < hidden_size:
         raise OptionError(
             "proj_size",
-            f"--proj-size must be a whole number from 0 to hidden_size - 1 = {hidden_size - 1}, got {value!r}",
+            _(
+                "--proj-size must be a whole number from 0 to hidden_size - 1 = {largest}, got {value!r}"
+            ).format(largest=hidden_size - 1, value=value),
         )
     return value
 
@@ -308,7 +348,10 @@ def _proj_size(value: Any, hidden_size: int) -> int:
 def _nonlinearity(value: Any) -> str:
     # Spelled exactly as torch spells them: nn.RNN refuses "TANH".
     if value not in NONLINEARITIES:
-        raise OptionError("nonlinearity", f"--nonlinearity must be tanh or relu (lower case), got {value!r}")
+        raise OptionError(
+            "nonlinearity",
+            _("--nonlinearity must be tanh or relu (lower case), got {value!r}").format(value=value),
+        )
     return str(value)
 
 
@@ -332,7 +375,9 @@ def _lengths(value: Any) -> tuple[int, ...]:
     if not numbers or min(numbers) < 1:
         raise OptionError(
             "lengths",
-            f"--lengths must be one or more whole numbers of at least 1, such as 35,20,7, got {value!r}",
+            _(
+                "--lengths must be one or more whole numbers of at least 1, such as 35,20,7, got {value!r}"
+            ).format(value=value),
         )
     return tuple(numbers)
 
@@ -342,7 +387,9 @@ def _shape(value: Any, name: str) -> tuple[int, ...]:
     if not numbers:
         raise OptionError(
             name,
-            f"{flag_name(name)} must be sizes of 0 or more separated by commas, such as 1,35,10, got {value!r}",
+            _("{flag} must be sizes of 0 or more separated by commas, such as 1,35,10, got {value!r}").format(
+                flag=flag_name(name), value=value
+            ),
         )
     return tuple(numbers)
 
@@ -351,7 +398,10 @@ def _whole(values: dict[str, Any], name: str, minimum: int) -> int:
     value = values[name]
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise OptionError(
-            name, f"{flag_name(name)} must be a whole number of at least {minimum}, got {value!r}"
+            name,
+            _("{flag} must be a whole number of at least {minimum}, got {value!r}").format(
+                flag=flag_name(name), minimum=minimum, value=value
+            ),
         )
     return value
 
@@ -359,7 +409,9 @@ def _whole(values: dict[str, Any], name: str, minimum: int) -> int:
 def _flag(values: dict[str, Any], name: str) -> bool:
     value = values[name]
     if not isinstance(value, bool):
-        raise OptionError(name, f"{flag_name(name)} must be true or false, got {value!r}")
+        raise OptionError(
+            name, _("{flag} must be true or false, got {value!r}").format(flag=flag_name(name), value=value)
+        )
     return value
 
 
@@ -367,19 +419,26 @@ def _dropout(value: Any) -> float:
     # torch accepts the closed range [0, 1]; dropout=1 is legal (it zeroes what passes between layers).
     number_ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     if not number_ok or not math.isfinite(value) or not 0 <= value <= 1:
-        raise OptionError("dropout", f"--dropout must be a number from 0 to 1, got {value!r}")
+        raise OptionError(
+            "dropout", _("--dropout must be a number from 0 to 1, got {value!r}").format(value=value)
+        )
     return float(value)
 
 
 def _device(value: Any) -> str:
     if not isinstance(value, str) or not _DEVICE.fullmatch(value):
-        raise OptionError("device", f"--device must be cpu, cuda, cuda:N or auto, got {value!r}")
+        raise OptionError(
+            "device", _("--device must be cpu, cuda, cuda:N or auto, got {value!r}").format(value=value)
+        )
     return value
 
 
 def _dtype(value: Any) -> str:
     if value not in DTYPES:
-        raise OptionError("dtype", f"--dtype must be one of {', '.join(DTYPES)}, got {value!r}")
+        raise OptionError(
+            "dtype",
+            _("--dtype must be one of {dtypes}, got {value!r}").format(dtypes=", ".join(DTYPES), value=value),
+        )
     return str(value)
 
 
@@ -408,13 +467,17 @@ def _memory(value: Any) -> int | None:
         if parsed > 0:
             return parsed
     raise OptionError(
-        "max_memory", f"--max-memory must be a size above 0 such as 512MiB, 8GB or 2G, got {value!r}"
+        "max_memory",
+        _("--max-memory must be a size above 0 such as 512MiB, 8GB or 2G, got {value!r}").format(value=value),
     )
 
 
 def _seed(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not SEED_MIN <= value <= SEED_MAX:
         raise OptionError(
-            "seed", f"--seed must be a whole number from {SEED_MIN} to {SEED_MAX}, got {value!r}"
+            "seed",
+            _("--seed must be a whole number from {low} to {high}, got {value!r}").format(
+                low=SEED_MIN, high=SEED_MAX, value=value
+            ),
         )
     return value

@@ -83,7 +83,7 @@ def test_shell_completion_answers_without_torch() -> None:
     env = {
         **os.environ,
         "_GRU_SHAPES_COMPLETE": "complete_bash",
-        "COMP_WORDS": "gru-shapes --la",
+        "COMP_WORDS": "gru-shapes --lay",
         "COMP_CWORD": "1",
     }
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)

@@ -11,8 +11,9 @@ import pytest
 from rich.console import Console
 
 from gru_shapes.api import report_for
-from gru_shapes.render import module_call, render
+from gru_shapes.render import render
 from gru_shapes.report import Report
+from gru_shapes.sections import module_call
 from gru_shapes.spec import make_spec
 
 GOLDEN = Path(__file__).parent / "golden"

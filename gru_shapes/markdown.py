@@ -1,0 +1,76 @@
+"""The report as GitHub-flavoured Markdown, ready to paste into an issue or a document."""
+
+from __future__ import annotations
+
+from gru_shapes.i18n import language
+from gru_shapes.report import Report
+from gru_shapes.sections import Column, Note, Panel, Section, Table, sections
+
+
+def markdown(report: Report) -> str:
+    """Every section of the report as Markdown: panels as quotes, tables as pipe tables.
+
+    >>> from gru_shapes.api import report_for
+    >>> from gru_shapes.spec import make_spec
+    >>> print(markdown(report_for(make_spec(dry_run=True, lang="en"))).splitlines()[0].rstrip())
+    > **gru-shapes**
+    """
+    with language(report.spec.lang):
+        return "\n\n".join(_block(section) for section in sections(report)) + "\n"
+
+
+def _block(section: Section) -> str:
+    if isinstance(section, Panel):
+        return _panel(section)
+    if isinstance(section, Table):
+        return _table(section)
+    return _note(section)
+
+
+def _panel(panel: Panel) -> str:
+    lines = [f"**{_escape(panel.title)}**"]
+    for line in panel.lines:
+        text = _code(line.text) if line.tone == "code" else _escape(line.text)
+        if line.tone in ("strong", "bad"):
+            text = f"**{text}**"
+        lines.append(f"**{_escape(line.label.strip())}** {text}" if line.label else text)
+    # Two trailing spaces keep each line of the quote on its own line.
+    return "\n".join(f"> {line}  " for line in lines).rstrip()
+
+
+def _table(table: Table) -> str:
+    header = "| " + " | ".join(_escape(c.header) for c in table.columns) + " |"
+    rule = "|" + "|".join("---:" if c.numeric else "---" for c in table.columns) + "|"
+    rows = []
+    for index, row in enumerate(table.rows):
+        cells = [_cell(column, text) for column, text in zip(table.columns, row, strict=True)]
+        if table.passed:  # the first cell is the check's mark: a word, bold when it failed
+            cells[0] = _escape(row[0]) if table.passed[index] else f"**{_escape(row[0])}**"
+        rows.append("| " + " | ".join(cells) + " |")
+    parts = [f"**{_escape(table.title)}**", "", header, rule, *rows]
+    if table.caption:
+        parts += ["", f"_{_escape(table.caption)}_"]
+    return "\n".join(parts)
+
+
+def _note(note: Note) -> str:
+    text = _escape(note.text)
+    return f"**{text}**" if note.tone == "notice" else text
+
+
+def _cell(column: Column, text: str) -> str:
+    # Formulas, shapes and names are code: shown verbatim, in a fixed-width font.
+    if column.keep_whole and not column.numeric and text:
+        return _code(text)
+    return _escape(text)
+
+
+def _code(text: str) -> str:
+    return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+
+
+def _escape(text: str) -> str:
+    """Keep table pipes, emphasis markers and stray HTML from changing the layout."""
+    for character in ("\\", "|", "*", "<", ">", "`"):
+        text = text.replace(character, "\\" + character)
+    return text

@@ -1,0 +1,42 @@
+"""Draw the README's screenshot: `gru-shapes --layers 2 --bidirectional` as SVG, from its header
+to the h_n index map (the checks, parameters and cost tables that follow are left out).
+
+    python scripts/screenshot.py [docs/screenshot.svg]
+
+The image is a real run, exported by rich, never drawn by hand; a test runs this script.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from gru_shapes.api import report_for
+from gru_shapes.render import draw
+from gru_shapes.sections import Table, sections
+from gru_shapes.spec import make_spec
+
+COMMAND = "gru-shapes --layers 2 --bidirectional"
+WIDTH = 100
+
+
+def main(target: Path) -> None:
+    report = report_for(make_spec(layers=2, bidirectional=True, lang="en"))
+    console = Console(
+        record=True, width=WIDTH, file=io.StringIO(), color_system="truecolor", force_terminal=True
+    )
+    console.print(Text(f"$ {COMMAND}", style="bold"))
+    for section in sections(report):
+        console.print(draw(section))
+        if isinstance(section, Table) and "index map" in section.title:
+            break
+    target.write_text(console.export_svg(title=COMMAND))
+
+
+if __name__ == "__main__":
+    default = Path(__file__).resolve().parent.parent / "docs" / "screenshot.svg"
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else default)

@@ -1,0 +1,28 @@
+"""The notebook walkthrough (docs/notebook.md) stays true: every command it shows returns what it says."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+from tests.conftest import Cli
+
+NOTEBOOK = Path(__file__).parent.parent / "docs" / "notebook.md"
+# A shown command, then (a few lines on) the call line it printed.
+RUN = re.compile(
+    r"^\$ gru-shapes(?P<args>[^\n]*)\n(?:[^\n]*\n){0,3}?[│ ]*outputs, hidden_state = gru\(inputs\)\s+"
+    r"(?:returns|결과)\s+(?P<output>\[[\d, ]+\]), (?P<hidden>\[[\d, ]+\])",
+    re.MULTILINE,
+)
+
+
+def test_every_command_of_the_walkthrough_returns_what_it_shows(cli: Cli) -> None:
+    runs = list(RUN.finditer(NOTEBOOK.read_text()))
+    assert len(runs) == 6  # three cells, in Korean and in English
+    for run in runs:
+        report = cli.json(*shlex.split(run["args"]))
+        shapes = report["tensors"]["output"]["shape"], report["tensors"]["h_n"]["shape"]
+        assert shapes == (json.loads(run["output"]), json.loads(run["hidden"])), run.group(0)
+        assert report["lang"] == ("ko" if "--lang ko" in run["args"] else "en")

@@ -1,0 +1,145 @@
+"""Output formats and terminal manners: Markdown, SVG, colour only for terminals, fitting the width."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+
+from gru_shapes.api import report_for
+from gru_shapes.cli import _draw
+from gru_shapes.spec import make_spec
+from tests.conftest import Cli
+
+ROOT = Path(__file__).parent.parent
+ANSI = "\x1b["
+
+
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """Each pipe table as its rows of cells (escaped pipes stay inside their cell)."""
+    tables: list[list[list[str]]] = []
+    current: list[list[str]] | None = None
+    for line in text.splitlines():
+        if line.startswith("|"):
+            cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+            if current is None:
+                current = []
+                tables.append(current)
+            current.append(cells)
+        else:
+            current = None
+    return tables
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--layers", "2", "--bidirectional"],
+        ["--module", "lstm", "--proj-size", "4", "--lengths", "5,2"],
+        ["--input-shape", "1,35,12", "--lang", "ko"],
+    ],
+    ids=" ".join,
+)
+def test_markdown_pastes_as_well_formed_tables(cli: Cli, args: list[str]) -> None:
+    result = cli("--format", "markdown", *args)
+    assert result.exit_code in (0, 1), result.output
+    text = result.stdout
+    assert ANSI not in text
+    tables = markdown_tables(text)
+    assert len(tables) >= 5
+    for table in tables:
+        header, rule, *rows = table
+        assert all(re.fullmatch(r"-{3,}:?", cell) for cell in rule), rule
+        assert all(len(row) == len(header) for row in [rule, *rows]), table
+    assert text.startswith("> **gru-shapes**")
+    # Gate layouts hold pipes: escaped so that they do not split the cell.
+    assert re.search(r"gates (r\\\|z\\\|n|i\\\|f\\\|g\\\|o)", text) or "--input-shape" in " ".join(args)
+
+
+def test_svg_is_an_image_of_the_tables(cli: Cli) -> None:
+    result = cli("--format", "svg", "--layers", "2", "--bidirectional")
+    assert result.exit_code == 0
+    root = ElementTree.fromstring(result.stdout)
+    assert root.tag.endswith("svg")
+    text = "".join(root.itertext()).replace("\xa0", " ")
+    assert "nn.GRU(input_size=10," in text and "[4, 1, 32]" in text
+
+
+def test_json_is_the_shorthand_of_format_json(cli: Cli) -> None:
+    shorthand = json.loads(cli("--json", "--layers", "2").stdout)
+    spelled = json.loads(cli("--format", "json", "--layers", "2").stdout)
+    assert shorthand == spelled
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "html"], "--format must be one of table, json, markdown, svg, got 'html'"),
+        (["--json", "--format", "markdown"], "--json is short for --format json and cannot be combined"),
+    ],
+)
+def test_format_refusals(cli: Cli, args: list[str], message: str) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2 and message in result.stderr and result.stdout == ""
+
+
+class _Terminal:
+    """Stands in for stdout attached to a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_only_for_a_terminal_and_never_under_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    report = report_for(make_spec())
+    monkeypatch.setattr(sys, "stdout", _Terminal())
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert ANSI in _draw(report, "table")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert ANSI not in _draw(report, "table")
+
+
+def test_piped_output_has_no_escape_codes() -> None:
+    result = subprocess.run([sys.executable, "-m", "gru_shapes"], capture_output=True, text=True)
+    assert result.returncode == 0 and ANSI not in result.stdout
+
+
+@pytest.mark.parametrize("columns", [60, 80, 160])
+@pytest.mark.parametrize(
+    "options", [{"layers": 2, "bidirectional": True}, {"module": "LSTM", "proj_size": 8, "lengths": "9,4"}]
+)
+def test_tables_fit_the_width_and_never_cut_a_number(cli: Cli, columns: int, options: dict[str, Any]) -> None:
+    args = [word for name, value in options.items() for word in (f"--{name.replace('_', '-')}", str(value))]
+    args = [a for a in args if a != "True"]
+    result = cli(*args, env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    assert max(cell_len(line) for line in result.stdout.splitlines()) <= columns
+    assert "…" not in result.stdout  # rich marks a cut cell with an ellipsis
+    # Every size of every tensor appears whole in its row.
+    for tensor in report_for(make_spec(**options)).tensors:
+        for dim in tensor.dims:
+            assert re.search(rf"│\s+{dim.size}\s+│", result.stdout), (tensor.key, dim)
+
+
+def test_help_shows_examples(cli: Cli) -> None:
+    text = cli("--help", env={"COLUMNS": "120"}).stdout
+    assert "Examples:" in text
+    assert "gru-shapes --input-shape 1,35,12" in text
+    assert "--format" in text and "--lang" in text
+
+
+def test_the_screenshot_script_draws_the_readme_image(tmp_path: Path) -> None:
+    target = tmp_path / "screenshot.svg"
+    subprocess.run([sys.executable, "scripts/screenshot.py", str(target)], cwd=ROOT, check=True)
+    for image in (target, ROOT / "docs" / "screenshot.svg"):
+        root = ElementTree.fromstring(image.read_text())
+        text = "".join(root.itertext()).replace("\xa0", " ")
+        assert "gru-shapes --layers 2 --bidirectional" in text
+        assert "h_n (hidden_state)" in text and "[4, 1, 32]" in text
