@@ -21,7 +21,8 @@ from gru_shapes import __version__
 from gru_shapes.errors import GruShapesError, OptionError
 from gru_shapes.i18n import _, language
 from gru_shapes.report import Report
-from gru_shapes.spec import DEFAULTS, DTYPES, MODULES, make_spec
+from gru_shapes.spec import DEFAULTS, make_spec
+from gru_shapes.validate import DTYPES, MODULES
 
 PROG = "gru-shapes"
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gru_shapes.shapes import GATES, Prediction
-from gru_shapes.spec import DTYPE_BYTES, Spec
+from gru_shapes.spec import Spec
+from gru_shapes.validate import DTYPE_BYTES
 
 # Peak memory of one layer's forward pass on the CPU, in elements per (time step × sequence), is
 # the layer's input features plus this many times hidden_size, by family and number of directions.

@@ -12,7 +12,8 @@ from typing import Any
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _
 from gru_shapes.shapes import TensorModel, predict
-from gru_shapes.spec import Spec, flag_text, make_spec
+from gru_shapes.spec import Spec, make_spec
+from gru_shapes.validate import flag_text
 
 Shape = tuple[int, ...]
 # Feeds the spec's module tensors of these shapes; returns torch's error message, or None if it ran.

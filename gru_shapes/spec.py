@@ -6,23 +6,12 @@ Every value a user gives passes through :func:`make_spec`, whichever door it cam
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from gru_shapes import validate
 from gru_shapes.errors import OptionError
-from gru_shapes.i18n import LANGS, N_, _, default_lang, language
-
-MODULES = ("GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell")
-NONLINEARITIES = ("tanh", "relu")
-DTYPES = ("float32", "float64", "float16", "bfloat16")
-DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
-
-# torch.manual_seed accepts exactly this range.
-SEED_MIN, SEED_MAX = -(2**63), 2**64 - 1
-
-_DEVICE = re.compile(r"cpu|auto|cuda(:\d+)?")
+from gru_shapes.i18n import N_, _, language
 
 # The long option names (with "_" for "-") and their defaults: the command line's defaults,
 # the keys a batch line may use, and the keyword arguments of make_spec. None means "not given":
@@ -89,11 +78,6 @@ _EXCLUSIVE = (
     ("h0_shape", ("lengths", "dry_run"), N_("a given shape is tried on plain tensors by torch")),
     ("c0_shape", ("lengths", "dry_run"), N_("a given shape is tried on plain tensors by torch")),
 )
-
-_MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)", re.IGNORECASE)
-_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
-# Commas, spaces and brackets separate numbers, and so does "x" between two digits (1x35x10).
-_NUMBER_LIST = re.compile(r"[\s,()\[\]]+|(?<=\d)[x×](?=\d)")
 
 
 @dataclass(frozen=True)
@@ -211,7 +195,7 @@ def make_spec(**options: Any) -> Spec:
     ...
     gru_shapes.errors.OptionError: --layers does not apply to nn.GRUCell: a cell takes one time step of one layer in one direction
     """
-    lang = _lang(options.get("lang"))
+    lang = validate.lang(options.get("lang"))
     with language(lang):  # refusals speak the asked language too
         return _validated(lang, options)
 
@@ -226,32 +210,36 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         )
     given = {name: value for name, value in options.items() if value is not None}
     values = {**DEFAULTS, **given}
-    module = _module(values["module"])
+    module = validate.module(values["module"])
     _refuse_what_does_not_apply(module, given)
     # torch's cells take sizes of 0 (empty tensors); the sequence modules refuse them.
     smallest = 0 if module.endswith("Cell") else 1
-    hidden_size = _whole(values, "hidden_size", minimum=smallest)
+    hidden_size = validate.whole(values, "hidden_size", minimum=smallest)
     config = ModuleConfig(
         module=module,
-        input_size=_whole(values, "input_size", minimum=smallest),
+        input_size=validate.whole(values, "input_size", minimum=smallest),
         hidden_size=hidden_size,
-        num_layers=_whole(values, "layers", minimum=1),
-        bias=_flag(values, "bias"),
-        batch_first=_flag(values, "batch_first"),
-        dropout=_dropout(values["dropout"]),
-        bidirectional=_flag(values, "bidirectional"),
-        proj_size=_proj_size(given["proj_size"], hidden_size) if "proj_size" in given else 0,
-        nonlinearity=_nonlinearity(given.get("nonlinearity", "tanh")),
+        num_layers=validate.whole(values, "layers", minimum=1),
+        bias=validate.flag(values, "bias"),
+        batch_first=validate.flag(values, "batch_first"),
+        dropout=validate.dropout(values["dropout"]),
+        bidirectional=validate.flag(values, "bidirectional"),
+        proj_size=validate.proj_size(given["proj_size"], hidden_size) if "proj_size" in given else 0,
+        nonlinearity=validate.nonlinearity(given.get("nonlinearity", "tanh")),
     )
-    unbatched = _flag(values, "unbatched")
-    lengths = _lengths(given["lengths"]) if "lengths" in given else None
-    shapes = {key: _shape(given[key], key) for key in ("input_shape", "h0_shape", "c0_shape") if key in given}
+    unbatched = validate.flag(values, "unbatched")
+    lengths = validate.lengths(given["lengths"]) if "lengths" in given else None
+    shapes = {
+        key: validate.shape(given[key], key)
+        for key in ("input_shape", "h0_shape", "c0_shape")
+        if key in given
+    }
     if lengths is not None:
         batch_size, seq_len = len(lengths), max(lengths)
     else:
         # torch runs an empty batch but refuses an empty sequence.
-        batch_size = 1 if unbatched else _whole(values, "batch_size", minimum=0)
-        seq_len = 1 if config.is_cell else _whole(values, "seq_len", minimum=1)
+        batch_size = 1 if unbatched else validate.whole(values, "batch_size", minimum=0)
+        seq_len = 1 if config.is_cell else validate.whole(values, "seq_len", minimum=1)
     return Spec(
         config=config,
         batch_size=batch_size,
@@ -261,60 +249,20 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         given=GivenShapes(shapes.get("input_shape"), shapes.get("h0_shape"), shapes.get("c0_shape"))
         if shapes
         else None,
-        device=_device(values["device"]),
-        dtype=_dtype(values["dtype"]),
-        seed=_seed(values["seed"]),
-        dry_run=_flag(values, "dry_run"),
-        max_memory=_memory(values["max_memory"]),
+        device=validate.device(values["device"]),
+        dtype=validate.dtype(values["dtype"]),
+        seed=validate.seed(values["seed"]),
+        dry_run=validate.flag(values, "dry_run"),
+        max_memory=validate.memory(values["max_memory"]),
         lang=lang,
         options={**given, "module": module},
     )
 
 
-def flag_name(name: str) -> str:
-    """The command-line spelling of an option: ``seq_len`` -> ``--seq-len``."""
-    return "--" + name.replace("_", "-")
-
-
-def flag_text(name: str, value: Any) -> str:
-    """How to give ``name=value`` on the command line: ``--seq-first``, ``--h0-shape 2,1,32``.
-
-    >>> flag_text("batch_first", False), flag_text("input_size", 12), flag_text("h0_shape", (2, 1, 32))
-    ('--seq-first', '--input-size 12', '--h0-shape 2,1,32')
-    """
-    if name == "batch_first":
-        return "--batch-first" if value else "--seq-first"
-    if isinstance(value, bool):
-        return flag_name(name) if value else flag_name("no_" + name)
-    if isinstance(value, (tuple, list)):
-        value = ",".join(str(number) for number in value)
-    return f"{flag_name(name)} {value}"
-
-
-def _lang(value: Any) -> str:
-    if value is None:
-        return default_lang()
-    if value not in LANGS:
-        raise OptionError("lang", _("--lang must be en or ko, got {value!r}").format(value=value))
-    return str(value)
-
-
-def _module(value: Any) -> str:
-    by_lower = {name.lower(): name for name in MODULES}
-    if not isinstance(value, str) or value.lower() not in by_lower:
-        raise OptionError(
-            "module",
-            _("--module must be one of {modules} (any case), got {value!r}").format(
-                modules=", ".join(MODULES), value=value
-            ),
-        )
-    return by_lower[value.lower()]
-
-
 def _refuse_what_does_not_apply(module: str, given: dict[str, Any]) -> None:
     for name, (modules, reason) in _ONLY_FOR.items():
         if name in given and module not in modules:
-            flag = "--batch-first/--seq-first" if name == "batch_first" else flag_name(name)
+            flag = "--batch-first/--seq-first" if name == "batch_first" else validate.flag_name(name)
             raise OptionError(
                 name,
                 _("{flag} does not apply to nn.{module}: {reason}").format(
@@ -328,156 +276,6 @@ def _refuse_what_does_not_apply(module: str, given: dict[str, Any]) -> None:
             raise OptionError(
                 clash[0],
                 _("{flag} cannot be combined with {other}: {reason}").format(
-                    flag=flag_name(clash[0]), other=flag_name(name), reason=_(reason)
+                    flag=validate.flag_name(clash[0]), other=validate.flag_name(name), reason=_(reason)
                 ),
             )
-
-
-def _proj_size(value: Any, hidden_size: int) -> int:
-    # torch: 0 means no projection, and a projection must be smaller than hidden_size.
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < hidden_size:
-        raise OptionError(
-            "proj_size",
-            _(
-                "--proj-size must be a whole number from 0 to hidden_size - 1 = {largest}, got {value!r}"
-            ).format(largest=hidden_size - 1, value=value),
-        )
-    return value
-
-
-def _nonlinearity(value: Any) -> str:
-    # Spelled exactly as torch spells them: nn.RNN refuses "TANH".
-    if value not in NONLINEARITIES:
-        raise OptionError(
-            "nonlinearity",
-            _("--nonlinearity must be tanh or relu (lower case), got {value!r}").format(value=value),
-        )
-    return str(value)
-
-
-def _numbers(value: Any) -> list[int] | None:
-    """``"35,20,7"``, ``"1x35x12"``, ``"[1, 35, 12]"`` or a list of ints -> the ints; None if not."""
-    if isinstance(value, str):
-        words = [word for word in _NUMBER_LIST.split(value) if word]
-        if not all(word.isdigit() for word in words):
-            return None
-        return [int(word) for word in words]
-    if isinstance(value, (list, tuple)) and all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
-        return list(value)
-    return None
-
-
-def _lengths(value: Any) -> tuple[int, ...]:
-    numbers = _numbers(value)
-    # pack_padded_sequence refuses a length of 0.
-    if not numbers or min(numbers) < 1:
-        raise OptionError(
-            "lengths",
-            _(
-                "--lengths must be one or more whole numbers of at least 1, such as 35,20,7, got {value!r}"
-            ).format(value=value),
-        )
-    return tuple(numbers)
-
-
-def _shape(value: Any, name: str) -> tuple[int, ...]:
-    numbers = _numbers(value)
-    if not numbers:
-        raise OptionError(
-            name,
-            _("{flag} must be sizes of 0 or more separated by commas, such as 1,35,10, got {value!r}").format(
-                flag=flag_name(name), value=value
-            ),
-        )
-    return tuple(numbers)
-
-
-def _whole(values: dict[str, Any], name: str, minimum: int) -> int:
-    value = values[name]
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise OptionError(
-            name,
-            _("{flag} must be a whole number of at least {minimum}, got {value!r}").format(
-                flag=flag_name(name), minimum=minimum, value=value
-            ),
-        )
-    return value
-
-
-def _flag(values: dict[str, Any], name: str) -> bool:
-    value = values[name]
-    if not isinstance(value, bool):
-        raise OptionError(
-            name, _("{flag} must be true or false, got {value!r}").format(flag=flag_name(name), value=value)
-        )
-    return value
-
-
-def _dropout(value: Any) -> float:
-    # torch accepts the closed range [0, 1]; dropout=1 is legal (it zeroes what passes between layers).
-    number_ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not number_ok or not math.isfinite(value) or not 0 <= value <= 1:
-        raise OptionError(
-            "dropout", _("--dropout must be a number from 0 to 1, got {value!r}").format(value=value)
-        )
-    return float(value)
-
-
-def _device(value: Any) -> str:
-    if not isinstance(value, str) or not _DEVICE.fullmatch(value):
-        raise OptionError(
-            "device", _("--device must be cpu, cuda, cuda:N or auto, got {value!r}").format(value=value)
-        )
-    return value
-
-
-def _dtype(value: Any) -> str:
-    if value not in DTYPES:
-        raise OptionError(
-            "dtype",
-            _("--dtype must be one of {dtypes}, got {value!r}").format(dtypes=", ".join(DTYPES), value=value),
-        )
-    return str(value)
-
-
-def parse_memory(text: str) -> int:
-    """``'8GiB'`` -> ``8589934592``; ``'512MB'`` -> ``512000000``; a bare number counts bytes.
-
-    >>> parse_memory("1.5 KiB")
-    1536
-    """
-    match = _MEMORY.fullmatch(text.strip())
-    if not match:
-        raise ValueError(text)
-    number, prefix, suffix = match.groups()
-    base = 1024 if suffix.lower().startswith("i") or (prefix and not suffix) else 1000
-    return int(float(number) * base ** _POWERS[prefix.lower()])
-
-
-def _memory(value: Any) -> int | None:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-        return value
-    if isinstance(value, str):
-        try:
-            parsed = parse_memory(value)
-        except ValueError:
-            parsed = 0
-        if parsed > 0:
-            return parsed
-    raise OptionError(
-        "max_memory",
-        _("--max-memory must be a size above 0 such as 512MiB, 8GB or 2G, got {value!r}").format(value=value),
-    )
-
-
-def _seed(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not SEED_MIN <= value <= SEED_MAX:
-        raise OptionError(
-            "seed",
-            _("--seed must be a whole number from {low} to {high}, got {value!r}").format(
-                low=SEED_MIN, high=SEED_MAX, value=value
-            ),
-        )
-    return value

@@ -7,6 +7,8 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Cli
 
 NOTEBOOK = Path(__file__).parent.parent / "docs" / "notebook.md"
@@ -18,11 +20,16 @@ RUN = re.compile(
 )
 
 
-def test_every_command_of_the_walkthrough_returns_what_it_shows(cli: Cli) -> None:
-    runs = list(RUN.finditer(NOTEBOOK.read_text()))
-    assert len(runs) == 6  # three cells, in Korean and in English
-    for run in runs:
-        report = cli.json(*shlex.split(run["args"]))
-        shapes = report["tensors"]["output"]["shape"], report["tensors"]["h_n"]["shape"]
-        assert shapes == (json.loads(run["output"]), json.loads(run["hidden"])), run.group(0)
-        assert report["lang"] == ("ko" if "--lang ko" in run["args"] else "en")
+RUNS = list(RUN.finditer(NOTEBOOK.read_text()))
+
+
+def test_the_walkthrough_shows_the_three_cells_in_both_languages() -> None:
+    assert len(RUNS) == 6
+
+
+@pytest.mark.parametrize("run", RUNS, ids=lambda run: "gru-shapes" + run["args"])
+def test_every_command_of_the_walkthrough_returns_what_it_shows(cli: Cli, run: re.Match[str]) -> None:
+    report = cli.json(*shlex.split(run["args"]))
+    shapes = report["tensors"]["output"]["shape"], report["tensors"]["h_n"]["shape"]
+    assert shapes == (json.loads(run["output"]), json.loads(run["hidden"]))
+    assert report["lang"] == ("ko" if "--lang ko" in run["args"] else "en")

@@ -106,18 +106,22 @@ def test_auto_falls_back_to_cpu_without_cuda() -> None:
 @pytest.mark.cuda
 @needs_cuda
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
-def test_cuda_run_matches_the_cpu_shapes(dtype: str) -> None:
-    for options in [
+@pytest.mark.parametrize(
+    "options",
+    [
         {"layers": 3, "bidirectional": True, "batch_size": 4, "seq_len": 20},
         {"module": "LSTM", "proj_size": 8, "bidirectional": True, "lengths": [20, 3, 9]},
         {"module": "RNN", "nonlinearity": "relu", "unbatched": True},
         {"module": "LSTMCell", "batch_size": 4},
-    ]:
-        on_gpu = report_for(make_spec(device="cuda", dtype=dtype, **options))
-        on_cpu = report_for(make_spec(device="cpu", dtype=dtype, **options))
-        assert on_gpu.device.startswith("cuda")
-        assert on_gpu.passed, [c for c in on_gpu.checks if not c.passed]
-        assert [t.shape for t in on_gpu.tensors] == [t.shape for t in on_cpu.tensors]
+    ],
+    ids=["gru", "lstm-packed", "rnn-unbatched", "lstm-cell"],
+)
+def test_cuda_run_matches_the_cpu_shapes(dtype: str, options: dict[str, Any]) -> None:
+    on_gpu = report_for(make_spec(device="cuda", dtype=dtype, **options))
+    on_cpu = report_for(make_spec(device="cpu", dtype=dtype, **options))
+    assert on_gpu.device.startswith("cuda")
+    assert on_gpu.passed, [c for c in on_gpu.checks if not c.passed]
+    assert [t.shape for t in on_gpu.tensors] == [t.shape for t in on_cpu.tensors]
 
 
 @pytest.mark.cuda

@@ -87,7 +87,7 @@ def test_the_shape_model_never_imports_torch() -> None:
 
     code = (
         "import sys, gru_shapes.shapes, gru_shapes.spec, gru_shapes.report, gru_shapes.cost, gru_shapes.cli,"
-        " gru_shapes.diagnose;"
+        " gru_shapes.diagnose, gru_shapes.i18n, gru_shapes.sections, gru_shapes.markdown, gru_shapes.api;"
         "print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
