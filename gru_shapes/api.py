@@ -32,29 +32,26 @@ def report_for(spec: Spec) -> Report:
 
 
 def _report(spec: Spec) -> Report:
-    diagnosis = None
+    # Given shapes are explained at the batch and sequence length read from them.
+    explained = spec
     if spec.given is not None:
-        from gru_shapes.diagnose import diagnose, reading
+        from gru_shapes.diagnose import reading
 
         explained = reading(spec)
-        _guard(explained)
-        from gru_shapes.runner import attempt
-
-        diagnosis = diagnose(spec, attempt)
-        spec = explained
-    prediction = predict(spec)
-    cost = estimate(spec, prediction)
-    if spec.dry_run:
-        return build_report(spec, prediction, cost, None)
-    _guard(spec)
+    prediction = predict(explained)
+    cost = estimate(explained, prediction)
+    if explained.dry_run:
+        return build_report(explained, prediction, cost, None)
+    guard.check(cost, explained.max_memory, explained.device)
     # Imported here so that dry runs and refusals never pay for importing torch.
-    from gru_shapes.runner import observe
+    from gru_shapes.runner import attempt, observe
 
-    return build_report(spec, prediction, cost, observe(spec, prediction), diagnosis)
+    diagnosis = None
+    if spec.given is not None:
+        from gru_shapes.diagnose import diagnose
 
-
-def _guard(spec: Spec) -> None:
-    guard.check(estimate(spec, predict(spec)), spec.max_memory, spec.device)
+        diagnosis = diagnose(spec, explained, attempt)
+    return build_report(explained, prediction, cost, observe(explained, prediction), diagnosis)
 
 
 def explain(

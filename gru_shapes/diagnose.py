@@ -12,7 +12,7 @@ from typing import Any
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _
 from gru_shapes.shapes import TensorModel, predict
-from gru_shapes.spec import Spec, make_spec
+from gru_shapes.spec import GivenShapes, Spec, make_spec
 from gru_shapes.validate import flag_text
 
 Shape = tuple[int, ...]
@@ -68,17 +68,21 @@ def reading(spec: Spec) -> Spec:
     return make_spec(**options)
 
 
-def diagnose(spec: Spec, attempt: Attempt) -> Diagnosis:
-    """Feed the given shapes to torch; if it refuses, say why and find fixes that run."""
-    explained = reading(spec)
-    fed = _fed(spec, explained)
-    expected = {key: t.shape for key, t in _expected(explained).items()}
+def diagnose(spec: Spec, explained: Spec, attempt: Attempt) -> Diagnosis:
+    """Feed the given shapes to torch; if it refuses, say why and find fixes that run.
+
+    ``explained`` is :func:`reading` of ``spec``, which the caller explains anyway.
+    """
+    expected = _expected(explained)
+    fed = _fed(spec.given, expected)
+    shapes = {key: t.shape for key, t in expected.items()}
     error = attempt(spec, fed)
     if error is None:
-        return Diagnosis(True, fed, expected, None, _accepted(explained, fed), ())
-    problems = list(_problems(explained, fed))
+        return Diagnosis(True, fed, shapes, None, _accepted(explained, expected, fed), ())
+    problems = list(_problems(explained, expected, fed))
     explanation = " ".join(problems) or _("torch refused these shapes; its message says why.")
-    return Diagnosis(False, fed, expected, error, explanation, tuple(_fixes(spec, explained, fed, attempt)))
+    fixes = tuple(_fixes(spec, explained, expected, fed, attempt))
+    return Diagnosis(False, fed, shapes, error, explanation, fixes)
 
 
 def _read_input(spec: Spec, shape: Shape) -> dict[str, Any]:
@@ -99,10 +103,8 @@ def _expected(explained: Spec) -> dict[str, TensorModel]:
     return {key: tensors[key] for key in _GIVEN if key in tensors}
 
 
-def _fed(spec: Spec, explained: Spec) -> dict[str, Shape]:
+def _fed(given: GivenShapes | None, expected: Mapping[str, TensorModel]) -> dict[str, Shape]:
     """The shapes to try: those given, plus what an LSTM needs to complete (h_0, c_0) or the input."""
-    given = spec.given
-    expected = _expected(explained)
     fed = {"input": given.input if given and given.input else expected["input"].shape}
     states = {"h_0": given.h_0 if given else None, "c_0": given.c_0 if given else None}
     if any(states.values()):
@@ -112,8 +114,8 @@ def _fed(spec: Spec, explained: Spec) -> dict[str, Shape]:
     return fed
 
 
-def _accepted(explained: Spec, fed: Mapping[str, Shape]) -> str:
-    names = ", ".join(f"{d.name}={d.size}" for d in _expected(explained)["input"].dims)
+def _accepted(explained: Spec, expected: Mapping[str, TensorModel], fed: Mapping[str, Shape]) -> str:
+    names = ", ".join(f"{d.name}={d.size}" for d in expected["input"].dims)
     shape = list(fed["input"])
     if len(shape) == 3:
         text = _(
@@ -129,9 +131,10 @@ def _accepted(explained: Spec, fed: Mapping[str, Shape]) -> str:
     return text.format(shape=shape, names=names, batch_first=explained.config.batch_first)
 
 
-def _problems(explained: Spec, fed: Mapping[str, Shape]) -> Iterator[str]:
+def _problems(
+    explained: Spec, expected: Mapping[str, TensorModel], fed: Mapping[str, Shape]
+) -> Iterator[str]:
     config = explained.config
-    expected = _expected(explained)
     shape = fed["input"]
     ranks = (2, 1) if config.is_cell else (3, 2)
     if len(shape) not in ranks:
@@ -202,7 +205,9 @@ def _state_problem(key: str, given: Shape, expected: TensorModel, explained: Spe
     return f"{want}: {'; '.join(wrong)}{source}."
 
 
-def _candidates(explained: Spec, fed: Mapping[str, Shape]) -> Iterator[tuple[dict[str, Any], str]]:
+def _candidates(
+    explained: Spec, expected: Mapping[str, TensorModel], fed: Mapping[str, Shape]
+) -> Iterator[tuple[dict[str, Any], str]]:
     """Changes that might make torch accept the shapes, each with the reason it would."""
     config = explained.config
     shape = fed["input"]
@@ -229,7 +234,6 @@ def _candidates(explained: Spec, fed: Mapping[str, Shape]) -> Iterator[tuple[dic
             {"module": family + "Cell"},
             _("a 1-D input is one step of one sequence: nn.{module}").format(module=family + "Cell"),
         )
-    expected = _expected(explained)
     for key in ("h_0", "c_0"):
         if key not in fed or fed[key] == expected[key].shape:
             continue
@@ -254,7 +258,13 @@ def _candidates(explained: Spec, fed: Mapping[str, Shape]) -> Iterator[tuple[dic
                 yield {"layers": given[0] // 2, "bidirectional": True}, why
 
 
-def _fixes(spec: Spec, explained: Spec, fed: Mapping[str, Shape], attempt: Attempt) -> Iterator[Fix]:
+def _fixes(
+    spec: Spec,
+    explained: Spec,
+    expected: Mapping[str, TensorModel],
+    fed: Mapping[str, Shape],
+    attempt: Attempt,
+) -> Iterator[Fix]:
     """The candidates that torch accepts, tried one by one; pairs of them when none works alone."""
     # The given shapes stay as they are (an LSTM's missing state as completed) unless a fix changes them.
     current = {**spec.options, **{_GIVEN[key]: shape for key, shape in fed.items() if key != "input"}}
@@ -271,7 +281,7 @@ def _fixes(spec: Spec, explained: Spec, fed: Mapping[str, Shape], attempt: Attem
         "input_shape": fed["input"],
     }
     candidates: list[tuple[dict[str, Any], str]] = []
-    for changes, why in _candidates(explained, fed):
+    for changes, why in _candidates(explained, expected, fed):
         changes = {k: v for k, v in changes.items() if effective.get(k) != v}
         if changes and changes not in [c for c, _ in candidates]:
             candidates.append((changes, why))
@@ -290,7 +300,6 @@ def _fixes(spec: Spec, explained: Spec, fed: Mapping[str, Shape], attempt: Attem
     if found:
         return
     # Last resort, and still concrete: every given tensor in the shape this module expects here.
-    expected = _expected(explained)
     changes = {_GIVEN[key]: expected[key].shape for key in fed if fed[key] != expected[key].shape}
     if changes and _runs(current, changes, attempt):
         layouts = "; ".join(f"{key} {_layout(expected[key])}" for key in fed if _GIVEN[key] in changes)
@@ -307,7 +316,7 @@ def _runs(current: dict[str, Any], changes: dict[str, Any], attempt: Attempt) ->
         variant = make_spec(**{**current, **changes})
     except OptionError:
         return False
-    return attempt(variant, _fed(variant, reading(variant))) is None
+    return attempt(variant, _fed(variant.given, _expected(reading(variant)))) is None
 
 
 def _fix(changes: dict[str, Any], why: str) -> Fix:
