@@ -7,7 +7,6 @@ real run reaches it, through the runner.
 from __future__ import annotations
 
 import gc
-import io
 import json
 import os
 import shutil
@@ -248,19 +247,13 @@ def _draw(report: Report, output_format: str) -> str:
         from gru_shapes.markdown import markdown
 
         return markdown(report)
-    from gru_shapes.render import render, svg
+    from gru_shapes.render import svg, text
 
     if output_format == "svg":
         return svg(report)
-    from rich.console import Console
-
     # Styles only for a terminal, and none at all under NO_COLOR; tables fit the terminal's width.
     plain = not sys.stdout.isatty() or bool(os.environ.get("NO_COLOR"))
-    console = Console(
-        file=io.StringIO(), force_terminal=not plain, color_system=None if plain else "auto", width=_width()
-    )
-    console.print(render(report))
-    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+    return text(report, _width(), styled=not plain)
 
 
 @app.command(

@@ -7,6 +7,7 @@ Texts come from :mod:`gru_shapes.sections`; this module only draws them. Every t
 from __future__ import annotations
 
 import io
+from typing import Literal
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -36,23 +37,38 @@ def render(report: Report) -> Group:
         return Group(*(draw(section) for section in sections(report)))
 
 
+def text(report: Report, width: int | None, styled: bool) -> str:
+    """The tables as text for a terminal: styled, or plain (no escape codes at all) for pipes."""
+    console = _console(width, "auto" if styled else None)
+    console.print(render(report))
+    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
 def svg(report: Report, width: int = 100) -> str:
     """The tables as a standalone SVG image, as a terminal of ``width`` columns would show them."""
-    console = Console(
-        record=True, width=width, file=io.StringIO(), color_system="truecolor", force_terminal=True
-    )
+    console = _console(width, "truecolor")
     console.print(render(report))
     return console.export_svg(title=f"gru-shapes · nn.{report.spec.module}")
 
 
 def html(report: Report, width: int = 110) -> str:
     """The tables as an HTML fragment with inline styles, for notebooks."""
-    console = Console(
-        record=True, width=width, file=io.StringIO(), color_system="truecolor", force_terminal=True
-    )
+    console = _console(width, "truecolor")
     console.print(render(report))
     page = '<pre style="font-family: Menlo, Consolas, monospace; line-height: 1.2">{code}</pre>'
     return console.export_html(inline_styles=True, code_format=page)
+
+
+def _console(width: int | None, color_system: Literal["auto", "truecolor"] | None) -> Console:
+    """A console that draws into memory and records, for the caller to write out or export;
+    ``None`` for no styles at all."""
+    return Console(
+        file=io.StringIO(),
+        record=True,
+        width=width,
+        force_terminal=color_system is not None,
+        color_system=color_system,
+    )
 
 
 def draw(section: Section) -> RenderableType:
