@@ -157,16 +157,19 @@ def _sequence_dims(spec: Spec) -> tuple[Dim, ...]:
     return (batch, seq) if spec.config.batch_first else (seq, batch)
 
 
-def _input(spec: Spec) -> TensorModel:
+def _input_feature(spec: Spec) -> Dim:
     size = spec.config.input_size
-    feature = Dim("feature", size, f"input_size = {size}", _("features of x at each step"))
+    return Dim("feature", size, f"input_size = {size}", _("features of x at each step"))
+
+
+def _input(spec: Spec) -> TensorModel:
     if spec.config.is_cell:
         about = _("x, one time step of each sequence")
     elif spec.lengths:
         about = _("x, padded to the longest sequence; pack_padded_sequence packs it")
     else:
         about = _("x, the sequences fed to the module")
-    return TensorModel("input", "input", about, (*_sequence_dims(spec), feature))
+    return TensorModel("input", "input", about, (*_sequence_dims(spec), _input_feature(spec)))
 
 
 def _output_feature(spec: Spec) -> Dim:
@@ -205,10 +208,8 @@ def _packed(spec: Spec, key: str) -> TensorModel:
         _("one row per real step, time-major: step t holds batch_sizes[t] rows, longest sequences first"),
     )
     if key == "packed_input":
-        size = spec.config.input_size
-        feature = Dim("feature", size, f"input_size = {size}", _("features of x at each step"))
         about = _("PackedSequence.data fed to the module: no padding, only the real steps")
-        return TensorModel(key, "packed_input.data", about, (rows, feature))
+        return TensorModel(key, "packed_input.data", about, (rows, _input_feature(spec)))
     about = _("PackedSequence.data the module returns: the last layer's h_t at every real step")
     return TensorModel(key, "packed_output.data", about, (rows, _output_feature(spec)))
 
