@@ -67,7 +67,9 @@ def write(catalog: Catalog) -> None:
 
 def update() -> int:
     catalog = read()
-    catalog.update(extract(), no_fuzzy_matching=True)
+    created = catalog.creation_date  # Catalog.update takes the template's; keep ours so an update
+    catalog.update(extract(), no_fuzzy_matching=True)  # with nothing new changes nothing
+    catalog.creation_date = created
     catalog.obsolete.clear()  # strings the code no longer uses
     write(catalog)
     missing = [m.id for m in catalog if m.id and not m.string]
