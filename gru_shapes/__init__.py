@@ -5,9 +5,32 @@
 (4, 1, 32)
 """
 
-from gru_shapes.api import explain
-from gru_shapes.errors import GruShapesError, OptionError, RunFailure
-from gru_shapes.report import Report
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gru_shapes.api import explain
+    from gru_shapes.errors import GruShapesError, OptionError, RunFailure
+    from gru_shapes.report import Report
 
 __version__ = "0.1.0"
 __all__ = ["GruShapesError", "OptionError", "Report", "RunFailure", "__version__", "explain"]
+
+# Imported on first use, so that the console script's first instruction (which makes Ctrl-C quiet)
+# runs before anything heavy is loaded.
+_HOMES = {
+    "explain": "gru_shapes.api",
+    "GruShapesError": "gru_shapes.errors",
+    "OptionError": "gru_shapes.errors",
+    "RunFailure": "gru_shapes.errors",
+    "Report": "gru_shapes.report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'gru_shapes' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_HOMES[name]), name)

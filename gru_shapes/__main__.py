@@ -1,4 +1,4 @@
-from gru_shapes.cli import main
+from gru_shapes.entry import main
 
 if __name__ == "__main__":
     main()

@@ -17,16 +17,15 @@ import typer
 from typer.core import TyperGroup
 
 from gru_shapes import __version__
-from gru_shapes.errors import GruShapesError, OptionError
+from gru_shapes.errors import GruShapesError, OptionError, RunFailure
 from gru_shapes.i18n import _, language
 from gru_shapes.report import Report
 from gru_shapes.spec import DEFAULTS, make_spec
+from gru_shapes.streams import BROKEN_PIPE, guard_stdout, reader_gone, say, utf8
 from gru_shapes.validate import DTYPES, MODULES
 
 PROG = "gru-shapes"
-
-# Exit status of a process whose reader went away, as for a writer killed by SIGPIPE.
-BROKEN_PIPE = 141
+__all__ = ["BROKEN_PIPE", "app", "main"]
 
 
 class _OneLineErrors(TyperGroup):
@@ -43,17 +42,15 @@ class _OneLineErrors(TyperGroup):
             with language(error.lang):
                 _fail(str(error), error.exit_code)
         except BrokenPipeError:
-            # The reader stopped reading (`| head`): end quietly, and keep Python from
-            # complaining again when it flushes stdout at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(BROKEN_PIPE)
+            # The reader stopped reading (`| head`): end quietly, as a program ended by SIGPIPE.
+            reader_gone()
         except KeyboardInterrupt:
             sys.exit(130)
         sys.exit(status if isinstance(status, int) else 0)
 
 
 def _fail(message: str, status: int) -> NoReturn:
-    print(_("{program}: error: {message}").format(program=PROG, message=message), file=sys.stderr)
+    say(message)
     sys.exit(status)
 
 
@@ -226,6 +223,9 @@ def explain(
 
 
 def _format(output_format: str, as_json: bool) -> str:
+    # One rule for case: names gru-shapes chooses (--module, --format, --dtype, ...) take any case;
+    # only --nonlinearity, which torch reads itself, is spelled as torch spells it.
+    output_format = output_format.lower()
     if output_format not in FORMATS:
         message = _("--format must be one of {formats}, got {value!r}").format(
             formats=", ".join(FORMATS), value=output_format
@@ -242,7 +242,7 @@ def _format(output_format: str, as_json: bool) -> str:
 def _draw(report: Report, output_format: str) -> str:
     """The report in the chosen format, as text for stdout."""
     if output_format == "json":
-        return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(report.to_dict(), indent=2, ensure_ascii=not utf8(sys.stdout)) + "\n"
     if output_format == "markdown":
         from gru_shapes.markdown import markdown
 
@@ -263,13 +263,21 @@ def _draw(report: Report, output_format: str) -> str:
     )
 )
 def batch() -> None:
+    if sys.stdin is None:
+        raise RunFailure(_("stdin is closed: batch mode reads its lines there"))
     import gru_shapes.runner  # noqa: F401  (torch, loaded once before the objects are frozen)
     from gru_shapes.batch import run_batch
 
     # A long run collects garbage again, but never re-walks torch's own objects.
     gc.freeze()
     gc.enable()
-    raise typer.Exit(run_batch(sys.stdin, sys.stdout))
+    # Raw bytes split at "\n" only, so that a line that is not UTF-8 costs that line alone.
+    lines = getattr(sys.stdin, "buffer", sys.stdin)
+    try:
+        status = run_batch(lines, sys.stdout, ensure_ascii=not utf8(sys.stdout))
+    except OSError as error:  # stdin itself failed (a directory, a dead terminal)
+        raise RunFailure(_("cannot read stdin: {reason}").format(reason=error.strerror or error)) from None
+    raise typer.Exit(status)
 
 
 def _width() -> int | None:
@@ -280,7 +288,11 @@ def _width() -> int | None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (also reached through :func:`gru_shapes.entry.main`)."""
+    from gru_shapes.entry import quiet_interrupts
+
+    quiet_interrupts()
+    guard_stdout()
     # After `import torch` each full garbage collection walks hundreds of thousands of objects
     # (about 60 ms here); a one-shot command creates no garbage worth that.
     gc.disable()

@@ -12,6 +12,8 @@ class GruShapesError(Exception):
     """
 
     exit_code = 1
+    # The option at fault, named as batch lines name it (``layers``), or None.
+    option: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -37,6 +39,11 @@ class OptionError(GruShapesError):
 
 class RunFailure(GruShapesError):
     """The arguments were fine but the run could not be done here (exit status 1):
-    the device is missing, memory ran out, torch refused the computation."""
+    the device is missing, memory ran out, torch refused the computation. ``option`` names the
+    option that led there when one did (``device`` for a missing GPU)."""
 
     exit_code = 1
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option

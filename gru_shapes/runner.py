@@ -64,7 +64,8 @@ def resolve_device(requested: str) -> str:
                 _(
                     "--device {device}: CUDA is not available here (torch {version}); "
                     "use --device cpu or --device auto"
-                ).format(device=requested, version=torch.__version__)
+                ).format(device=requested, version=torch.__version__),
+                option="device",
             )
         index = int(requested.partition(":")[2] or 0)
         count = torch.cuda.device_count()
@@ -72,7 +73,8 @@ def resolve_device(requested: str) -> str:
             raise RunFailure(
                 _("--device {device}: this machine has {count} CUDA device(s), cuda:0 to cuda:{last}").format(
                     device=requested, count=count, last=count - 1
-                )
+                ),
+                option="device",
             )
     return requested
 

@@ -206,7 +206,9 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         allowed = ", ".join(DEFAULTS)
         raise OptionError(
             unknown[0],
-            _("unknown option {name!r}; allowed: {allowed}").format(name=unknown[0], allowed=allowed),
+            _("unknown option {name!r}; allowed: {allowed}").format(
+                name=validate.Shown(unknown[0]), allowed=allowed
+            ),
         )
     given = {name: value for name, value in options.items() if value is not None}
     values = {**DEFAULTS, **given}

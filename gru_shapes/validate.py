@@ -6,8 +6,8 @@ language in force. :mod:`gru_shapes.spec` combines them and decides what goes wi
 
 from __future__ import annotations
 
-import math
 import re
+import reprlib
 from typing import Any
 
 from gru_shapes.errors import OptionError
@@ -21,12 +21,52 @@ DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
 # torch.manual_seed accepts exactly this range.
 SEED_MIN, SEED_MAX = -(2**63), 2**64 - 1
 
-_DEVICE = re.compile(r"cpu|auto|cuda(:\d+)?")
+# torch's sizes are 64-bit integers: nothing larger can be a dimension, a layer count or a length.
+MAX_SIZE = 2**63 - 1
 
-_MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)", re.IGNORECASE)
+# ASCII digits only: str.isdigit() and re's \d also accept "²" or "٣", which int() reads or refuses.
+_DEVICE = re.compile(r"cpu|auto|cuda(:[0-9]{1,18})?")
+
+_MEMORY = re.compile(r"([0-9]{1,30}(?:\.[0-9]{1,30})?)\s*([kmgtp]?)(i?b?)", re.IGNORECASE)
 _POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
 # Commas, spaces and brackets separate numbers, and so does "x" between two digits (1x35x10).
-_NUMBER_LIST = re.compile(r"[\s,()\[\]]+|(?<=\d)[x×](?=\d)")
+_NUMBER_LIST = re.compile(r"[\s,()\[\]]+|(?<=[0-9])[x×](?=[0-9])")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class _Short(reprlib.Repr):
+    """repr() that stays one short line whatever it is given: long strings and lists are cut, deep
+    nesting is elided, and integers too long for str() are described instead of converted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = self.maxother = 60
+        self.maxlist = self.maxtuple = self.maxdict = 8
+        self.maxlevel = 3
+
+    def repr_int(self, x: int, level: int) -> str:
+        if abs(x) < 10**30:
+            return repr(x)
+        return f"<an integer of about {int(x.bit_length() * 0.30103) + 1} digits>"
+
+
+class Shown:
+    """Wraps a refused value so that ``{value!r}`` in a message prints it short and never fails.
+
+    >>> repr(Shown(10**5000)), len(repr(Shown("x" * 500)))
+    ('<an integer of about 5001 digits>', 60)
+    """
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        try:
+            return _Short().repr(self.value)
+        except (ValueError, RecursionError):  # a shape no repr can draw: say what it is
+            return f"<{type(self.value).__name__}>"
+
+    __str__ = __repr__
 
 
 def flag_name(name: str) -> str:
@@ -52,8 +92,10 @@ def flag_text(name: str, value: Any) -> str:
 def lang(value: Any) -> str:
     if value is None:
         return default_lang()
+    if isinstance(value, str):  # our own names take any case; only torch's own words do not
+        value = value.lower()
     if value not in LANGS:
-        raise OptionError("lang", _("--lang must be en or ko, got {value!r}").format(value=value))
+        raise OptionError("lang", _("--lang must be en or ko, got {value!r}").format(value=Shown(value)))
     return str(value)
 
 
@@ -63,7 +105,7 @@ def module(value: Any) -> str:
         raise OptionError(
             "module",
             _("--module must be one of {modules} (any case), got {value!r}").format(
-                modules=", ".join(MODULES), value=value
+                modules=", ".join(MODULES), value=Shown(value)
             ),
         )
     return by_lower[value.lower()]
@@ -76,7 +118,7 @@ def proj_size(value: Any, hidden_size: int) -> int:
             "proj_size",
             _(
                 "--proj-size must be a whole number from 0 to hidden_size - 1 = {largest}, got {value!r}"
-            ).format(largest=hidden_size - 1, value=value),
+            ).format(largest=hidden_size - 1, value=Shown(value)),
         )
     return value
 
@@ -86,7 +128,7 @@ def nonlinearity(value: Any) -> str:
     if value not in NONLINEARITIES:
         raise OptionError(
             "nonlinearity",
-            _("--nonlinearity must be tanh or relu (lower case), got {value!r}").format(value=value),
+            _("--nonlinearity must be tanh or relu (lower case), got {value!r}").format(value=Shown(value)),
         )
     return str(value)
 
@@ -95,14 +137,17 @@ def _numbers(value: Any) -> list[int] | None:
     """``"35,20,7"``, ``"1x35x12"``, ``"[1, 35, 12]"`` or a list of ints -> the ints; None if not."""
     if isinstance(value, str):
         words = [word for word in _NUMBER_LIST.split(value) if word]
-        if not all(word.isdigit() for word in words):
+        # Up to 19 ASCII digits: no int() of "²", and no conversion of a 5,000-digit string.
+        if not all(_DIGITS.fullmatch(word) for word in words):
             return None
-        return [int(word) for word in words]
-    if isinstance(value, (list, tuple)) and all(
+        numbers = [int(word) for word in words]
+    elif isinstance(value, (list, tuple)) and all(
         isinstance(v, int) and not isinstance(v, bool) for v in value
     ):
-        return list(value)
-    return None
+        numbers = list(value)
+    else:
+        return None
+    return numbers if all(number <= MAX_SIZE for number in numbers) else None
 
 
 def lengths(value: Any) -> tuple[int, ...]:
@@ -113,7 +158,7 @@ def lengths(value: Any) -> tuple[int, ...]:
             "lengths",
             _(
                 "--lengths must be one or more whole numbers of at least 1, such as 35,20,7, got {value!r}"
-            ).format(value=value),
+            ).format(value=Shown(value)),
         )
     return tuple(numbers)
 
@@ -124,7 +169,7 @@ def shape(value: Any, name: str) -> tuple[int, ...]:
         raise OptionError(
             name,
             _("{flag} must be sizes of 0 or more separated by commas, such as 1,35,10, got {value!r}").format(
-                flag=flag_name(name), value=value
+                flag=flag_name(name), value=Shown(value)
             ),
         )
     return tuple(numbers)
@@ -136,7 +181,14 @@ def whole(values: dict[str, Any], name: str, minimum: int) -> int:
         raise OptionError(
             name,
             _("{flag} must be a whole number of at least {minimum}, got {value!r}").format(
-                flag=flag_name(name), minimum=minimum, value=value
+                flag=flag_name(name), minimum=minimum, value=Shown(value)
+            ),
+        )
+    if value > MAX_SIZE:
+        raise OptionError(
+            name,
+            _("{flag} must be at most {maximum} (torch's sizes are 64-bit integers), got {value!r}").format(
+                flag=flag_name(name), maximum=MAX_SIZE, value=Shown(value)
             ),
         )
     return value
@@ -146,7 +198,8 @@ def flag(values: dict[str, Any], name: str) -> bool:
     value = values[name]
     if not isinstance(value, bool):
         raise OptionError(
-            name, _("{flag} must be true or false, got {value!r}").format(flag=flag_name(name), value=value)
+            name,
+            _("{flag} must be true or false, got {value!r}").format(flag=flag_name(name), value=Shown(value)),
         )
     return value
 
@@ -154,26 +207,34 @@ def flag(values: dict[str, Any], name: str) -> bool:
 def dropout(value: Any) -> float:
     # torch accepts the closed range [0, 1]; dropout=1 is legal (it zeroes what passes between layers).
     number_ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not number_ok or not math.isfinite(value) or not 0 <= value <= 1:
+    # A range test, not math.isfinite: NaN fails it, and a huge int is never turned into a float.
+    if not number_ok or not 0 <= value <= 1:
         raise OptionError(
-            "dropout", _("--dropout must be a number from 0 to 1, got {value!r}").format(value=value)
+            "dropout", _("--dropout must be a number from 0 to 1, got {value!r}").format(value=Shown(value))
         )
     return float(value)
 
 
 def device(value: Any) -> str:
+    if isinstance(value, str):
+        value = value.lower()
     if not isinstance(value, str) or not _DEVICE.fullmatch(value):
         raise OptionError(
-            "device", _("--device must be cpu, cuda, cuda:N or auto, got {value!r}").format(value=value)
+            "device",
+            _("--device must be cpu, cuda, cuda:N or auto, got {value!r}").format(value=Shown(value)),
         )
     return value
 
 
 def dtype(value: Any) -> str:
+    if isinstance(value, str):
+        value = value.lower()
     if value not in DTYPES:
         raise OptionError(
             "dtype",
-            _("--dtype must be one of {dtypes}, got {value!r}").format(dtypes=", ".join(DTYPES), value=value),
+            _("--dtype must be one of {dtypes}, got {value!r}").format(
+                dtypes=", ".join(DTYPES), value=Shown(value)
+            ),
         )
     return str(value)
 
@@ -198,13 +259,15 @@ def memory(value: Any) -> int | None:
     if isinstance(value, str):
         try:
             parsed = parse_memory(value)
-        except ValueError:
+        except (ValueError, OverflowError):  # not a size, or one past every float
             parsed = 0
         if parsed > 0:
             return parsed
     raise OptionError(
         "max_memory",
-        _("--max-memory must be a size above 0 such as 512MiB, 8GB or 2G, got {value!r}").format(value=value),
+        _("--max-memory must be a size above 0 such as 512MiB, 8GB or 2G, got {value!r}").format(
+            value=Shown(value)
+        ),
     )
 
 
@@ -213,7 +276,7 @@ def seed(value: Any) -> int:
         raise OptionError(
             "seed",
             _("--seed must be a whole number from {low} to {high}, got {value!r}").format(
-                low=SEED_MIN, high=SEED_MAX, value=value
+                low=SEED_MIN, high=SEED_MAX, value=Shown(value)
             ),
         )
     return value
