@@ -64,12 +64,15 @@ def estimate(spec: Spec, prediction: Prediction) -> Cost:
     hidden, h, d = config.hidden_size, config.h_size, config.num_directions
     gates = len(GATES[config.family])
     projection = h * hidden if config.proj_size else 0  # weight_hr, once per step
-    layer_inputs = [config.input_size] + [d * h] * (config.num_layers - 1)
+    # Layer 0 reads input_size features, every later layer D × h: arithmetic, not a loop over layers.
+    later = config.num_layers - 1
     # A packed batch runs only the real steps; a cell runs one.
     steps = sum(spec.lengths) if spec.lengths else spec.seq_len * spec.batch_size
-    macs = steps * d * sum(gates * hidden * (inputs + h) + projection for inputs in layer_inputs)
+    per_layer = gates * hidden * (config.input_size + h) + projection
+    per_layer += later * (gates * hidden * (d * h + h) + projection)
+    macs = steps * d * per_layer
     factor = ACTIVATION_FACTOR[config.family][d]
-    per_step = max(inputs + factor * hidden for inputs in layer_inputs)
+    per_step = max(config.input_size, d * h if later else 0) + factor * hidden
     states = sum(t.numel for t in prediction.tensors if t.key[0] in "hc")  # initial and final states
     padded = spec.seq_len * spec.batch_size  # packing copies the padded input once more
     extra = 2 * padded * config.input_size if spec.lengths else 0

@@ -12,10 +12,12 @@ from typing import Any
 from gru_shapes.cost import Cost
 from gru_shapes.diagnose import Diagnosis
 from gru_shapes.i18n import _
-from gru_shapes.shapes import Prediction, TensorModel
+from gru_shapes.shapes import LISTED_STEPS, Omitted, Prediction, TensorModel, parameters_of, runs_of
 from gru_shapes.spec import Spec
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# The tensors the run builds and feeds, as opposed to those torch returns.
+FED = ("input", "h_0", "c_0")
 
 
 @dataclass(frozen=True)
@@ -91,16 +93,24 @@ class Report:
 
     @property
     def batch_sizes(self) -> tuple[int, ...] | None:
-        """PackedSequence.batch_sizes: torch's after a run, else predicted."""
+        """PackedSequence.batch_sizes: torch's after a run, else predicted (one value per step:
+        prefer :attr:`batch_size_runs` where the sequences may be long)."""
         if self.observation is not None and self.observation.batch_sizes is not None:
             return self.observation.batch_sizes
         return self.prediction.batch_sizes
+
+    @property
+    def batch_size_runs(self) -> tuple[tuple[int, int], ...] | None:
+        """PackedSequence.batch_sizes as runs ``(size, steps)``: torch's after a run, else predicted."""
+        if self.observation is not None and self.observation.batch_sizes is not None:
+            return runs_of(self.observation.batch_sizes)
+        return self.prediction.batch_size_runs
 
     def tensor(self, key: str) -> TensorModel:
         return next(t for t in self.tensors if t.key == key)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract (``schema_version`` 2), described by ``report.schema.json``."""
+        """The JSON contract (``schema_version`` 3), described by ``report.schema.json``."""
         spec, prediction = self.spec, self.prediction
         return {
             "schema_version": SCHEMA_VERSION,
@@ -111,7 +121,7 @@ class Report:
             "seq_len": None if spec.config.is_cell else spec.seq_len,
             "unbatched": spec.unbatched,
             "lengths": list(spec.lengths) if spec.lengths else None,
-            "batch_sizes": list(self.batch_sizes) if self.batch_sizes is not None else None,
+            "batch_sizes": _batch_sizes_dict(self.batch_size_runs),
             "seed": spec.seed,
             "lang": spec.lang,
             "device": self.device,
@@ -121,6 +131,7 @@ class Report:
             "h_n_index": [
                 {"index": s.index, "layer": s.layer, "direction": s.direction} for s in prediction.state_slots
             ],
+            "h_n_index_omitted": _omitted_dict(prediction.slots_omitted),
             "parameters": [
                 {
                     "name": p.name,
@@ -133,6 +144,7 @@ class Report:
                 }
                 for p in prediction.parameters
             ],
+            "parameters_omitted": _omitted_dict(prediction.parameters_omitted),
             "parameter_count": prediction.parameter_count,
             "cost": {
                 "parameter_bytes": self.cost.parameter_bytes,
@@ -160,13 +172,21 @@ def build_report(
     if observation is None:
         return Report(spec, prediction, cost, None, prediction.tensors, ())
     tensors = tuple(_with_observed_sizes(t, observation.shapes[t.key]) for t in prediction.tensors)
-    checks = [_shape_check(t, observation.shapes[t.key]) for t in prediction.tensors]
-    if prediction.batch_sizes is not None:
-        predicted, observed = list(prediction.batch_sizes), list(observation.batch_sizes or ())
+    # The tensors fed were built from the prediction, so comparing their shapes with it could not
+    # fail; the runner checks them against the module's own expectations instead.
+    checks = [_shape_check(t, observation.shapes[t.key]) for t in prediction.tensors if t.key not in FED]
+    if prediction.batch_size_runs is not None:
+        # Compared as runs of equal values, which stay short however long the sequences are.
+        predicted_runs = [list(run) for run in prediction.batch_size_runs]
+        observed_runs = [list(run) for run in runs_of(observation.batch_sizes or ())]
         checks.append(
-            Check(_("batch_sizes as predicted"), predicted == observed, _versus(predicted, observed))
+            Check(
+                _("batch_sizes as predicted (runs of [size, steps])"),
+                predicted_runs == observed_runs,
+                _versus(predicted_runs, observed_runs),
+            )
         )
-    checks.append(_parameter_check(prediction, observation))
+    checks.append(_parameter_check(spec, observation))
     checks.extend(observation.identities)
     return Report(spec, prediction, cost, observation, tensors, tuple(checks), diagnosis)
 
@@ -187,8 +207,9 @@ def _shape_check(tensor: TensorModel, observed: tuple[int, ...]) -> Check:
     )
 
 
-def _parameter_check(prediction: Prediction, observation: Observation) -> Check:
-    predicted = [(p.name, p.shape) for p in prediction.parameters]
+def _parameter_check(spec: Spec, observation: Observation) -> Check:
+    # Every parameter, the layers the report leaves out included: torch built them all.
+    predicted = [(p.name, p.shape) for p in parameters_of(spec.config)]
     observed = list(observation.parameters)
     if predicted == observed:
         detail = _("{count} tensors, same names, order and shapes").format(count=len(observed))
@@ -200,8 +221,30 @@ def _parameter_check(prediction: Prediction, observation: Observation) -> Check:
     return Check(_("parameters as predicted by named_parameters()"), predicted == observed, detail)
 
 
-def _versus(predicted: list[int], observed: list[int]) -> str:
+def _versus(predicted: list[Any], observed: list[Any]) -> str:
     return _("predicted {predicted}, torch {observed}").format(predicted=predicted, observed=observed)
+
+
+def _batch_sizes_dict(runs: tuple[tuple[int, int], ...] | None) -> Any:
+    """Up to LISTED_STEPS steps, one value per step; past it, the runs of equal values."""
+    if runs is None:
+        return None
+    steps = sum(count for _size, count in runs)
+    if steps <= LISTED_STEPS:
+        return [size for size, count in runs for _ in range(count)]
+    return {"steps": steps, "runs": [{"size": size, "steps": count} for size, count in runs]}
+
+
+def _omitted_dict(omitted: Omitted | None) -> dict[str, int] | None:
+    if omitted is None:
+        return None
+    return {
+        "first_layer": omitted.first,
+        "last_layer": omitted.last,
+        "like_layer": omitted.like,
+        "count": omitted.entries,
+        "numel": omitted.numel,
+    }
 
 
 def _tensor_dict(tensor: TensorModel) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from gru_shapes.errors import OptionError, RunFailure
+from gru_shapes.expectations import expectations
 from gru_shapes.i18n import _
 from gru_shapes.report import Check, Observation
 from gru_shapes.shapes import Prediction
@@ -151,15 +152,19 @@ def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype
     with torch.inference_mode():
         if config.is_cell:
             returned = dict(zip(("h_1", "c_1"), _as_tuple(module(fed["input"], hx)), strict=False))
-            checks = _cell_identities(spec, module, fed, returned)
+            checks = expectations(spec, prediction, module, fed["input"])
+            checks += _cell_identities(spec, module, fed, returned)
             batch_sizes = None
         elif spec.lengths:
             returned, batch_sizes = _packed_forward(spec, module, fed["input"], hx)
-            checks = _packed_identities(spec, returned)
+            sizes = torch.tensor(batch_sizes)
+            checks = expectations(spec, prediction, module, returned["packed_input"], sizes)
+            checks += _packed_identities(spec, returned)
         else:
             output, state = module(fed["input"], hx)
             returned = {"output": output, **dict(zip(("h_n", "c_n"), _as_tuple(state), strict=False))}
-            checks = _identities(spec, output, returned["h_n"])
+            checks = expectations(spec, prediction, module, fed["input"])
+            checks += _identities(spec, output, returned["h_n"])
             batch_sizes = None
     tensors = {**fed, **returned}
     return Observation(
@@ -211,13 +216,12 @@ def _identities(spec: Spec, output: torch.Tensor, h_n: torch.Tensor) -> list[Che
     if spec.unbatched:
         output = output.unsqueeze(1)
     empty = " " + _("(empty batch: holds trivially)") if spec.batch_size == 0 else ""
-    rows = "" if spec.unbatched else ":, "
     forward_index = (layers - 1) * d
     checks = [
         Check(
             _("h_n of the last layer, forward = output at the last step, first {h} features").format(h=h),
             torch.allclose(last_layer[0], output.select(time_axis, -1)[..., :h]),
-            f"torch.allclose(h_n[{forward_index}], output[last step][{rows}:{h}]){empty}",
+            f"torch.allclose(h_n[{forward_index}], output[{_at_step(spec, '-1', f':{h}')}]){empty}",
         )
     ]
     if config.bidirectional:
@@ -225,28 +229,38 @@ def _identities(spec: Spec, output: torch.Tensor, h_n: torch.Tensor) -> list[Che
             Check(
                 _("h_n of the last layer, backward = output at step 0, last {h} features").format(h=h),
                 torch.allclose(last_layer[1], output.select(time_axis, 0)[..., h:]),
-                f"torch.allclose(h_n[{forward_index + 1}], output[step 0][{rows}{h}:]){empty}",
+                f"torch.allclose(h_n[{forward_index + 1}], output[{_at_step(spec, '0', f'{h}:')}]){empty}",
             )
         )
     return checks
 
 
+def _at_step(spec: Spec, step: str, features: str, batch: str = ":") -> str:
+    """The index of ``output`` at one time step, as Python for the layout in use:
+    ``:, -1, :32`` batch-first, ``-1, :, :32`` seq-first, ``-1, :32`` unbatched."""
+    if spec.unbatched:
+        return f"{step}, {features}"
+    if spec.config.batch_first:
+        return f"{batch}, {step}, {features}"
+    return f"{step}, {batch}, {features}"
+
+
 def _packed_identities(spec: Spec, returned: dict[str, torch.Tensor]) -> list[Check]:
-    """A packed batch ends each sequence at its own length: h_n is taken there, and the padded
-    output is zero beyond it."""
+    """A packed batch ends each sequence at its own length: the forward state is taken there, and
+    the backward state at each sequence's step 0, where the backward direction ends."""
     config = spec.config
     lengths = spec.lengths or ()
     h, d = config.h_size, config.num_directions
     output = returned["output"] if config.batch_first else returned["output"].transpose(0, 1)
     last_layer = _last_layer(spec, returned["h_n"])
     forward_index = (config.num_layers - 1) * d
-    each = _("for each b")
     ends = torch.stack([output[b, length - 1] for b, length in enumerate(lengths)])
+    own_end = _at_step(spec, "lengths[b] - 1", f":{h}", batch="b")
     checks = [
         Check(
             _("h_n of the last layer, forward = output at each sequence's own last step, not the padded end"),
             torch.allclose(last_layer[0], ends[:, :h]),
-            f"torch.allclose(h_n[{forward_index}][b], output[b, lengths[b] - 1, :{h}]) {each}",
+            f"all(torch.allclose(h_n[{forward_index}][b], output[{own_end}]) for b in range(len(lengths)))",
         )
     ]
     if config.bidirectional:
@@ -254,17 +268,9 @@ def _packed_identities(spec: Spec, returned: dict[str, torch.Tensor]) -> list[Ch
             Check(
                 _("h_n of the last layer, backward = output at step 0 of each sequence"),
                 torch.allclose(last_layer[1], output[:, 0, h:]),
-                f"torch.allclose(h_n[{forward_index + 1}][b], output[b, 0, {h}:]) {each}",
+                f"torch.allclose(h_n[{forward_index + 1}], output[{_at_step(spec, '0', f'{h}:')}])",
             )
         )
-    padding = [output[b, length:] for b, length in enumerate(lengths)]
-    checks.append(
-        Check(
-            _("output is zero after each sequence's end (padding)"),
-            all(bool((rows == 0).all()) for rows in padding),
-            f"output[b, lengths[b]:] == 0 {each}",
-        )
-    )
     return checks
 
 

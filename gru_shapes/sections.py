@@ -12,7 +12,7 @@ from typing import Literal
 from gru_shapes.cost import human_bytes
 from gru_shapes.i18n import N_, _
 from gru_shapes.report import Report
-from gru_shapes.shapes import TensorModel
+from gru_shapes.shapes import Omitted, TensorModel
 
 Tone = Literal["plain", "strong", "good", "bad", "notice", "warning", "code", "dim"]
 
@@ -68,8 +68,8 @@ def sections(report: Report) -> list[Section]:
     if not report.observed:
         parts.append(Note(dry_run_notice(), tone="notice"))
     parts.extend(_tensor_table(t) for t in report.tensors)
-    if report.batch_sizes is not None:
-        parts.append(Note(_batch_sizes(report.batch_sizes), tone="plain"))
+    if report.batch_size_runs is not None:
+        parts.append(Note(_batch_sizes(report.batch_size_runs), tone="plain"))
     if report.prediction.state_slots:
         parts.append(_state_index_table(report))
     if report.checks:
@@ -169,9 +169,13 @@ def _diagnosis(report: Report) -> Panel:
     return Panel(_("torch refuses these shapes"), tuple(lines), tone="bad")
 
 
-def _batch_sizes(batch_sizes: tuple[int, ...]) -> str:
-    shown = list(batch_sizes[:24])
-    more = " " + _("… ({count} steps)").format(count=len(batch_sizes)) if len(batch_sizes) > 24 else ""
+def _batch_sizes(runs: tuple[tuple[int, int], ...]) -> str:
+    # The first 24 steps, read off the runs: never one value per step of a long sequence.
+    shown: list[int] = []
+    for size, count in runs:
+        shown += [size] * min(count, 24 - len(shown))
+    steps = sum(count for _size, count in runs)
+    more = " " + _("… ({count} steps)").format(count=steps) if steps > 24 else ""
     return _(
         "batch_sizes = {shown}{more}: sequences still running at each step, "
         "so packed row blocks shrink as short sequences end"
@@ -209,6 +213,10 @@ def _state_index_table(report: Report) -> Table:
         direction = 1 if slot.direction == "backward" else 0
         words = _DIRECTION_WORDS[slot.direction]
         rows.append((f"h_n[{slot.index}]", str(slot.layer), _(words), f"[{slot.layer}, {direction}]"))
+    omitted = report.prediction.slots_omitted
+    if omitted is not None:  # after layer 1's rows: the layers left out come between 1 and the last
+        d = config.num_directions
+        rows.insert(2 * d, (f"h_n[{omitted.first * d}:{(omitted.last + 1) * d}]", "…", _omitted(omitted), ""))
     return Table(
         title=title,
         columns=(
@@ -240,6 +248,13 @@ def _parameters_table(report: Report) -> Table:
         bytes=f"{report.cost.parameter_bytes:,}",
         dtype=report.spec.dtype,
     )
+    rows = [
+        (p.name, str(list(p.shape)), f"{p.numel:,}", p.rows, p.columns or "") for p in prediction.parameters
+    ]
+    omitted = prediction.parameters_omitted
+    if omitted is not None:
+        at = sum(1 for p in prediction.parameters if p.layer <= omitted.like)
+        rows.insert(at, ("…", "", f"{omitted.numel:,}", _omitted(omitted), ""))
     return Table(
         title=_("parameters (named_parameters() order)"),
         columns=(
@@ -249,11 +264,14 @@ def _parameters_table(report: Report) -> Table:
             Column(_("rows: gates"), wide=True),
             Column(_("columns: what they read"), wide=True),
         ),
-        rows=tuple(
-            (p.name, str(list(p.shape)), f"{p.numel:,}", p.rows, p.columns or "")
-            for p in prediction.parameters
-        ),
+        rows=tuple(rows),
         caption=caption,
+    )
+
+
+def _omitted(omitted: Omitted) -> str:
+    return _("layers {first} to {last} ({count} entries) left out: each is like layer {like}").format(
+        first=f"{omitted.first:,}", last=f"{omitted.last:,}", count=f"{omitted.entries:,}", like=omitted.like
     )
 
 

@@ -6,6 +6,8 @@ the tensors torch really returns.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from math import prod
 
@@ -17,6 +19,13 @@ DIRECTIONS = ("forward", "backward")
 # How each family stacks its blocks in the rows of weight_ih / weight_hh / biases, in torch's order.
 # A plain RNN has a single block and no gates.
 GATES = {"GRU": ("r", "z", "n"), "LSTM": ("i", "f", "g", "o"), "RNN": ("h",)}
+
+# Lists that grow with the sizes are summarised past these limits, so that a dry run or a refusal
+# takes the same time at any size. Every layer after the first has the same parameters and slots,
+# so a stack of more than LISTED_LAYERS layers lists layers 0, 1 and the last, and says how many it
+# left out; a packed batch of more than LISTED_STEPS steps gives batch_sizes as runs of equal values.
+LISTED_LAYERS = 4
+LISTED_STEPS = 1000
 
 
 @dataclass(frozen=True)
@@ -73,13 +82,32 @@ class ParameterModel:
 
 
 @dataclass(frozen=True)
+class Omitted:
+    """Layers ``first`` to ``last`` left out of a list: each is like layer ``like``, and together
+    they hold ``entries`` entries (parameter tensors or h_n slots) and ``numel`` numbers."""
+
+    first: int
+    last: int
+    like: int
+    entries: int
+    numel: int = 0
+
+
+@dataclass(frozen=True)
 class Prediction:
-    """Everything the shape model says about one spec."""
+    """Everything the shape model says about one spec.
+
+    ``parameters`` and ``state_slots`` list at most :data:`LISTED_LAYERS` layers; what they leave
+    out is in ``parameters_omitted`` and ``slots_omitted``. ``batch_size_runs`` is
+    PackedSequence.batch_sizes as runs ``(size, steps)``.
+    """
 
     tensors: tuple[TensorModel, ...]
     state_slots: tuple[StateSlot, ...]
     parameters: tuple[ParameterModel, ...]
-    batch_sizes: tuple[int, ...] | None  # PackedSequence.batch_sizes, for a packed batch
+    batch_size_runs: tuple[tuple[int, int], ...] | None  # for a packed batch
+    parameters_omitted: Omitted | None = None
+    slots_omitted: Omitted | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -87,7 +115,13 @@ class Prediction:
 
     @property
     def parameter_count(self) -> int:
-        return sum(p.numel for p in self.parameters)
+        omitted = self.parameters_omitted.numel if self.parameters_omitted else 0
+        return sum(p.numel for p in self.parameters) + omitted
+
+    @property
+    def batch_sizes(self) -> tuple[int, ...] | None:
+        """PackedSequence.batch_sizes step by step (as long as the longest sequence: mind the size)."""
+        return None if self.batch_size_runs is None else expand(self.batch_size_runs)
 
     def tensor(self, key: str) -> TensorModel:
         return next(t for t in self.tensors if t.key == key)
@@ -114,12 +148,65 @@ def predict(spec: Spec) -> Prediction:
         tensors += [_output(spec), *finals]
     else:
         tensors = [_input(spec), *states, _output(spec), *finals]
+    layers = listed_layers(config.num_layers)
+    parameters = [p for layer in layers for p in _layer_parameters(config, layer)]
+    slots = [] if config.is_cell else [s for layer in layers for s in _layer_slots(config, layer)]
+    omitted_parameters = omitted_slots = None
+    if config.num_layers > LISTED_LAYERS:  # layers 2 to L - 2 are left out, each like layer 1
+        start, stop = 2, config.num_layers - 2
+        like = _layer_parameters(config, 1)
+        count = stop - start + 1
+        omitted_parameters = Omitted(start, stop, 1, count * len(like), count * sum(p.numel for p in like))
+        omitted_slots = Omitted(start, stop, 1, count * config.num_directions)
     return Prediction(
         tensors=tuple(tensors),
-        state_slots=() if config.is_cell else tuple(_state_slots(config)),
-        parameters=tuple(_parameters(config)),
-        batch_sizes=_batch_sizes(spec.lengths) if spec.lengths else None,
+        state_slots=tuple(slots),
+        parameters=tuple(parameters),
+        batch_size_runs=batch_size_runs(spec.lengths) if spec.lengths else None,
+        parameters_omitted=omitted_parameters,
+        slots_omitted=omitted_slots,
     )
+
+
+def listed_layers(num_layers: int) -> tuple[int, ...]:
+    """The layers listed: all up to :data:`LISTED_LAYERS`, else 0, 1 and the last.
+
+    >>> listed_layers(3), listed_layers(9223372036854775807)
+    ((0, 1, 2), (0, 1, 9223372036854775806))
+    """
+    if num_layers <= LISTED_LAYERS:
+        return tuple(range(num_layers))
+    return (0, 1, num_layers - 1)
+
+
+def batch_size_runs(lengths: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """PackedSequence.batch_sizes as runs ``(size, steps)``: how many sequences are still running,
+    for how many steps. As many runs as distinct lengths, whatever the lengths.
+
+    >>> batch_size_runs((35, 20, 7)), expand(batch_size_runs((3, 1, 3)))
+    (((3, 7), (2, 13), (1, 15)), (3, 2, 2))
+    """
+    running, step, runs = len(lengths), 0, []
+    for length, count in sorted(Counter(lengths).items()):
+        runs.append((running, length - step))
+        running, step = running - count, length
+    return tuple(runs)
+
+
+def runs_of(values: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """Consecutive equal values as ``(value, count)``: ``(3, 3, 1)`` -> ``((3, 2), (1, 1))``."""
+    runs: list[tuple[int, int]] = []
+    for value in values:
+        if runs and runs[-1][0] == value:
+            runs[-1] = (value, runs[-1][1] + 1)
+        else:
+            runs.append((value, 1))
+    return tuple(runs)
+
+
+def expand(runs: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
+    """The values of ``runs`` one by one (as long as their total count)."""
+    return tuple(value for value, count in runs for _ in range(count))
 
 
 def _batch_dim(spec: Spec, where: str, noun: str | None = None) -> tuple[Dim, ...]:
@@ -267,19 +354,10 @@ def _state(spec: Spec, key: str) -> TensorModel:
     return TensorModel(key, title, about, tuple(dims))
 
 
-def _state_slots(config: ModuleConfig) -> list[StateSlot]:
+def _layer_slots(config: ModuleConfig, layer: int) -> list[StateSlot]:
     # PyTorch lays out h_n as view(num_layers, D, batch, hidden): layer-major.
     d = config.num_directions
-    return [
-        StateSlot(layer * d + direction, layer, DIRECTIONS[direction])
-        for layer in range(config.num_layers)
-        for direction in range(d)
-    ]
-
-
-def _batch_sizes(lengths: tuple[int, ...]) -> tuple[int, ...]:
-    """How many sequences are still running at each step: PackedSequence.batch_sizes."""
-    return tuple(sum(1 for length in lengths if length > step) for step in range(max(lengths)))
+    return [StateSlot(layer * d + direction, layer, DIRECTIONS[direction]) for direction in range(d)]
 
 
 def _rows(config: ModuleConfig) -> str:
@@ -289,35 +367,40 @@ def _rows(config: ModuleConfig) -> str:
     return _("{count} × hidden_size, gates {gates}").format(count=len(gates), gates="|".join(gates))
 
 
-def _parameters(config: ModuleConfig) -> list[ParameterModel]:
+def parameters_of(config: ModuleConfig) -> Iterator[ParameterModel]:
+    """Every parameter, layer by layer, in ``named_parameters()`` order (as many as the layers)."""
+    for layer in range(config.num_layers):
+        yield from _layer_parameters(config, layer)
+
+
+def _layer_parameters(config: ModuleConfig, layer: int) -> list[ParameterModel]:
     hidden, h, d = config.hidden_size, config.h_size, config.num_directions
     rows, stacked = len(GATES[config.family]) * hidden, _rows(config)
     reads_h = _("proj_size, from the projected h") if config.proj_size else _("hidden_size, from h")
     found: list[ParameterModel] = []
     # named_parameters() order: layer by layer, forward before reverse, ih before hh, weights before
     # biases, and an LSTM's projection last.
-    for layer in range(config.num_layers):
-        if layer == 0:
-            inputs, reads = config.input_size, _("input_size, from x")
-        else:
-            name = "proj_size" if config.proj_size else "hidden_size"
-            inputs, reads = d * h, _("D × {name}, from layer {layer}").format(name=name, layer=layer - 1)
-        for direction in range(d):
-            suffix = "" if config.is_cell else f"_l{layer}" + ("_reverse" if direction else "")
-            where = (layer, DIRECTIONS[direction])
-            found.append(ParameterModel(f"weight_ih{suffix}", (rows, inputs), *where, stacked, reads))
-            found.append(ParameterModel(f"weight_hh{suffix}", (rows, h), *where, stacked, reads_h))
-            if config.bias:
-                found.append(ParameterModel(f"bias_ih{suffix}", (rows,), *where, stacked, None))
-                found.append(ParameterModel(f"bias_hh{suffix}", (rows,), *where, stacked, None))
-            if config.proj_size:
-                found.append(
-                    ParameterModel(
-                        f"weight_hr{suffix}",
-                        (h, hidden),
-                        *where,
-                        _("proj_size: the projection of h"),
-                        _("hidden_size, h before projection"),
-                    )
+    if layer == 0:
+        inputs, reads = config.input_size, _("input_size, from x")
+    else:
+        name = "proj_size" if config.proj_size else "hidden_size"
+        inputs, reads = d * h, _("D × {name}, from layer {layer}").format(name=name, layer=layer - 1)
+    for direction in range(d):
+        suffix = "" if config.is_cell else f"_l{layer}" + ("_reverse" if direction else "")
+        where = (layer, DIRECTIONS[direction])
+        found.append(ParameterModel(f"weight_ih{suffix}", (rows, inputs), *where, stacked, reads))
+        found.append(ParameterModel(f"weight_hh{suffix}", (rows, h), *where, stacked, reads_h))
+        if config.bias:
+            found.append(ParameterModel(f"bias_ih{suffix}", (rows,), *where, stacked, None))
+            found.append(ParameterModel(f"bias_hh{suffix}", (rows,), *where, stacked, None))
+        if config.proj_size:
+            found.append(
+                ParameterModel(
+                    f"weight_hr{suffix}",
+                    (h, hidden),
+                    *where,
+                    _("proj_size: the projection of h"),
+                    _("hidden_size, h before projection"),
                 )
+            )
     return found

@@ -39,7 +39,7 @@ def test_every_report_matches_the_schema_and_rebuilds_its_module(options: dict[s
 
 def test_the_documented_example_holds() -> None:
     document = report_for(make_spec(layers=2, bidirectional=True)).to_dict()
-    assert document["schema_version"] == 2 and document["observed"] is True
+    assert document["schema_version"] == 3 and document["observed"] is True
     assert document["diagnosis"] is None and document["lengths"] is None and document["unbatched"] is False
     assert document["tensors"]["output"]["shape"] == [1, 35, 64]
     assert document["tensors"]["h_n"]["shape"] == [4, 1, 32]

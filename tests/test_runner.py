@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import given
 from gru_shapes.api import report_for
 from gru_shapes.errors import GruShapesError, RunFailure
 from gru_shapes.runner import observe
-from gru_shapes.shapes import predict
+from gru_shapes.shapes import Prediction, predict
 from gru_shapes.spec import make_spec
 from tests.oracle import torch_refuses, torch_shapes
 from tests.strategies import edge_options, valid_options
@@ -30,13 +31,15 @@ def test_reported_shapes_are_torchs_and_every_check_holds(options: dict[str, Any
     assert list(report.batch_sizes or []) == expected.get("batch_sizes", [])
     assert report.passed, [c for c in report.checks if not c.passed]
     names = [c.name for c in report.checks]
+    states = 2 if options["module"].startswith("LSTM") else 1
+    assert sum(name.startswith("input read by nn.") for name in names) == 1
+    assert sum(" expects it (" in name for name in names) == states
     if options["module"].endswith("Cell"):
         states = 2 if options["module"] == "LSTMCell" else 1
         assert sum("one step of nn." in name for name in names) == states
     else:
         directions = 2 if options["bidirectional"] else 1
         assert sum(name.startswith("h_n of the last layer") for name in names) == directions
-        assert ("output is zero after each sequence's end (padding)" in names) == ("lengths" in options)
 
 
 def test_the_run_is_seeded_and_leaves_the_callers_rng_alone() -> None:
@@ -55,10 +58,10 @@ def test_identity_checks_can_fail() -> None:
     output = torch.zeros(2, 35, 64)
     h_n = torch.ones(2, 2, 32)
     assert [c.passed for c in _identities(spec, output, h_n)] == [False, False]
-    # A packed batch whose h_n came from the padded end, and whose padding is not zero.
-    spec = make_spec(lengths=[3, 1])
-    output = torch.arange(6.0).view(2, 3, 1).expand(2, 3, 32)
-    h_n = output[:, -1].unsqueeze(0)
+    # A packed batch whose h_n came from the padded end, and a backward state not taken at step 0.
+    spec = make_spec(lengths=[3, 1], bidirectional=True)
+    output = torch.arange(6.0).view(2, 3, 1).expand(2, 3, 64)
+    h_n = output[:, -1].reshape(2, 2, 32).transpose(0, 1)
     checks = _packed_identities(spec, {"output": output, "h_n": h_n})
     assert [c.passed for c in checks] == [False, False]
 
@@ -147,3 +150,109 @@ def test_the_tool_refuses_exactly_what_torch_refuses(options: dict[str, Any]) ->
     except GruShapesError:
         tool_refuses = True
     assert tool_refuses == torch_refuses(options)
+
+
+def _wrong(prediction: Prediction, key: str, dim: int, delta: int = 1) -> Prediction:
+    """The prediction with one dim of one tensor off by ``delta``."""
+    tensors = []
+    for tensor in prediction.tensors:
+        if tensor.key == key:
+            dims = list(tensor.dims)
+            dims[dim] = dataclasses.replace(dims[dim], size=dims[dim].size + delta)
+            tensor = dataclasses.replace(tensor, dims=tuple(dims))
+        tensors.append(tensor)
+    return dataclasses.replace(prediction, tensors=tuple(tensors))
+
+
+@pytest.mark.parametrize(
+    ("options", "key", "dim"),
+    [
+        ({"layers": 2, "bidirectional": True}, "h_0", 0),
+        ({"batch_first": False, "batch_size": 3}, "h_0", 1),
+        ({"batch_size": 3}, "input", 0),
+        ({"batch_first": False, "batch_size": 3}, "input", 1),
+        ({}, "input", 2),
+        ({"module": "LSTM", "proj_size": 4}, "h_0", 2),
+        ({"module": "LSTM", "proj_size": 4}, "c_0", 2),
+        ({"unbatched": True}, "h_0", 1),
+        ({"lengths": [5, 2]}, "h_0", 1),
+        ({"module": "GRUCell", "batch_size": 2}, "h_0", 0),
+        ({"module": "LSTMCell", "batch_size": 2}, "c_0", 1),
+        ({"module": "RNNCell", "batch_size": 2}, "input", 1),
+        ({"module": "RNNCell", "unbatched": True}, "input", 0),
+    ],
+    ids=[
+        "h0-layers",
+        "h0-batch-seq-first",
+        "input-batch",
+        "input-batch-seq-first",
+        "input-features",
+        "lstm-h0-proj",
+        "lstm-c0",
+        "unbatched-h0",
+        "packed-h0-batch",
+        "cell-h0-batch",
+        "lstmcell-c0",
+        "cell-input-features",
+        "unbatched-cell-input",
+    ],
+)
+def test_a_wrong_prediction_fails_the_modules_own_expectation(
+    options: dict[str, Any], key: str, dim: int
+) -> None:
+    """The fed tensors are built from the prediction: a wrong prediction must fail against the module."""
+    from gru_shapes.expectations import expectations
+
+    spec = make_spec(**options)
+    prediction = predict(spec)
+    module = getattr(torch.nn, spec.module)(**spec.config.keywords()).eval()
+    shapes = {t.key: t.shape for t in prediction.tensors}
+    x = torch.zeros(shapes["input"])
+    sizes = None
+    if spec.lengths:
+        from torch.nn.utils.rnn import pack_padded_sequence
+
+        packed = pack_padded_sequence(x, list(spec.lengths), batch_first=True, enforce_sorted=False)
+        x, sizes = packed.data, packed.batch_sizes
+    right = expectations(spec, prediction, module, x, sizes)
+    assert right and all(c.passed for c in right), right
+    # Built from the wrong prediction, as the runner would build it.
+    wrong = _wrong(prediction, key, dim)
+    if key == "input" and not spec.lengths:
+        x = torch.zeros(wrong.tensor("input").shape)
+    failed = [c for c in expectations(spec, wrong, module, x, sizes) if not c.passed]
+    assert failed, expectations(spec, wrong, module, x, sizes)
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"bidirectional": True}, ["output[:, -1, :32]", "output[:, 0, 32:]"]),
+        ({"bidirectional": True, "batch_first": False}, ["output[-1, :, :32]", "output[0, :, 32:]"]),
+        ({"unbatched": True}, ["output[-1, :32]"]),
+        ({"lengths": [5, 2], "batch_first": False}, ["output[lengths[b] - 1, b, :32]"]),
+    ],
+    ids=["batch-first", "seq-first", "unbatched", "packed-seq-first"],
+)
+def test_check_details_are_python_for_the_layout(options: dict[str, Any], fragment: list[str]) -> None:
+    details = " ".join(c.detail for c in report_for(make_spec(**options)).checks)
+    for piece in fragment:
+        assert piece in details, details
+    assert "last step" not in details
+
+
+def test_the_pasted_check_details_hold_in_python() -> None:
+    """The details are real Python: run them on torch's own tensors."""
+    for options in ({"bidirectional": True}, {"bidirectional": True, "batch_first": False}):
+        spec = make_spec(layers=2, batch_size=3, **options)
+        torch.manual_seed(0)
+        gru = torch.nn.GRU(**spec.config.keywords()).eval()
+        shapes = {t.key: t.shape for t in predict(spec).tensors}
+        input = torch.randn(shapes["input"])  # the name the details use
+        with torch.no_grad():
+            output, h_n = gru(input)
+        for check in report_for(spec).checks:
+            if check.detail.startswith(("torch.allclose", "gru.")):
+                assert eval(
+                    check.detail, {"torch": torch, "gru": gru, "input": input, "output": output, "h_n": h_n}
+                )
