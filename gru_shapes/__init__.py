@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+# Not imported from typing, which would cost the console script milliseconds before Ctrl-C is quiet.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from gru_shapes.api import explain
     from gru_shapes.errors import GruShapesError, OptionError, RunFailure
     from gru_shapes.report import Report

@@ -3,14 +3,17 @@ torch run -> report; and :func:`explain`, the same for Python callers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from gru_shapes import guard
 from gru_shapes.cost import estimate
+from gru_shapes.errors import GruShapesError, OptionError, RunFailure
 from gru_shapes.i18n import language
 from gru_shapes.report import Report, build_report
 from gru_shapes.shapes import predict
-from gru_shapes.spec import Spec, make_spec
+from gru_shapes.spec import DEFAULTS, Spec, make_spec
+from gru_shapes.validate import flag_name
 
 
 def report_for(spec: Spec) -> Report:
@@ -125,4 +128,32 @@ def explain(
         "max_memory": max_memory,
         "lang": lang,
     }
-    return report_for(make_spec(**given))
+    try:
+        return report_for(make_spec(**given))
+    except GruShapesError as error:
+        raise _in_keywords(error) from None
+
+
+# explain() takes torch's name where the command line has its own.
+_KEYWORDS = {"layers": "num_layers"}
+# A flag in a message, with its negative form (--batch-first/--seq-first, --no-bias) if any.
+_FLAG = re.compile(r"--[a-z0-9][a-z0-9-]*(?:/--[a-z0-9-]+)?")
+_BY_FLAG = {flag_name(name): _KEYWORDS.get(name, name) for name in DEFAULTS}
+_BY_FLAG.update({"--batch-first/--seq-first": "batch_first", "--seq-first": "batch_first=False"})
+_BY_FLAG.update({"--no-bias": "bias=False", "--unbatched": "unbatched=True", "--dry-run": "dry_run=True"})
+
+
+def _in_keywords(error: GruShapesError) -> GruShapesError:
+    """The same error, naming ``explain()``'s keywords (``num_layers``) where it named flags.
+
+    >>> str(_in_keywords(OptionError("layers", "--layers must be at least 1; see --max-memory")))
+    'num_layers must be at least 1; see max_memory'
+    """
+    message = _FLAG.sub(lambda found: _BY_FLAG.get(found.group(0), found.group(0)), str(error))
+    option = error.option and _KEYWORDS.get(error.option, error.option)
+    if isinstance(error, OptionError):
+        renamed: GruShapesError = OptionError(option or "", message)
+    else:
+        renamed = RunFailure(message, option)
+    renamed.lang = error.lang
+    return renamed

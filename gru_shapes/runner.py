@@ -30,7 +30,11 @@ def observe(spec: Spec, prediction: Prediction) -> Observation:
     memory) and :class:`OptionError` when the device cannot compute in the asked dtype.
     """
     device = resolve_device(spec.device)
-    with _failures_explained(spec, device), warnings.catch_warnings(record=True) as caught:
+    with (
+        _failures_explained(spec, device),
+        _every_warning(),
+        warnings.catch_warnings(record=True) as caught,
+    ):
         warnings.simplefilter("always")
         observation = _forward(spec, prediction, device, getattr(torch, spec.dtype))
     # torch's warnings become notes in the report instead of raw Python warnings on stderr.
@@ -87,6 +91,18 @@ def free_device_memory(device: str) -> int | None:
         return None
     free, _total = torch.cuda.mem_get_info(torch.device(resolved))
     return int(free)
+
+
+@contextmanager
+def _every_warning() -> Iterator[None]:
+    """Let torch's once-per-process warnings (C++ TORCH_WARN_ONCE) through on every run, so that
+    each run's report, in a batch or alone, holds the same warnings; the flag is restored after."""
+    before = torch.is_warn_always_enabled()
+    torch.set_warn_always(True)
+    try:
+        yield
+    finally:
+        torch.set_warn_always(before)
 
 
 @contextmanager

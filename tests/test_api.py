@@ -73,8 +73,8 @@ def test_a_korean_report_draws_itself_in_korean() -> None:
 @pytest.mark.parametrize(
     ("keywords", "option"),
     [
-        ({"num_layers": 0}, "layers"),
-        ({"module": "GRUCell", "num_layers": 1}, "layers"),
+        ({"num_layers": 0}, "num_layers"),
+        ({"module": "GRUCell", "num_layers": 1}, "num_layers"),
         ({"proj_size": 2}, "proj_size"),
         ({"lang": "fr"}, "lang"),
         ({"unbatched": True, "batch_size": 2}, "batch_size"),
@@ -99,3 +99,21 @@ def test_the_package_exports_a_typed_api() -> None:
         gru_shapes.__file__ and __import__("pathlib").Path(gru_shapes.__file__).with_name("py.typed").exists()
     )
     assert explain.__doc__ and ">>> report = explain(" in explain.__doc__
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"num_layers": 0}, "num_layers must be a whole number of at least 1, got 0"),
+        ({"module": "GRUCell", "batch_first": False}, "batch_first does not apply to nn.GRUCell"),
+        ({"lengths": [3, 2], "batch_size": 2}, "batch_size cannot be combined with lengths"),
+        ({"seq_len": 10**6, "hidden_size": 4096, "max_memory": "1MiB"}, "(max_memory); add dry_run=True"),
+        ({"dropout": 2, "lang": "ko"}, "dropout 은"),
+    ],
+    ids=["num-layers", "batch-first", "lengths", "guard", "korean"],
+)
+def test_errors_name_the_keywords_the_caller_used(keywords: dict[str, Any], message: str) -> None:
+    with pytest.raises(GruShapesError) as raised:
+        explain(**keywords)
+    assert message in str(raised.value)
+    assert "--" not in str(raised.value)
