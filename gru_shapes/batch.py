@@ -74,9 +74,14 @@ def _answer(number: int, line: str | bytes) -> tuple[dict[str, Any], bool]:
         ), False
     try:
         report = report_for(make_spec(**options))
+        return report.to_dict(), report.passed
     except GruShapesError as error:
-        return _error(number, str(error), getattr(error, "option", None), error.exit_code), False
-    return report.to_dict(), report.passed
+        return _error(number, str(error), error.option, error.exit_code), False
+    except Exception as error:  # a bug: it must not cost the other lines their answers
+        message = _("internal error, please report it: {kind}: {reason}").format(
+            kind=type(error).__name__, reason=str(error).strip().split("\n")[0]
+        )
+        return _error(number, message, None, 1), False
 
 
 def _error(number: int, message: str, option: str | None, exit_code: int) -> dict[str, Any]:
