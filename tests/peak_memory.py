@@ -21,19 +21,22 @@ def resident_bytes() -> int:
 def main() -> None:
     o = json.loads(sys.argv[1])
     d = 2 if o["bidirectional"] else 1
+    extra = {"proj_size": o["proj_size"]} if o.get("proj_size") else {}
     module = getattr(torch.nn, o.get("module", "GRU"))(
         o["input_size"],
         o["hidden_size"],
         o["layers"],
         batch_first=o["batch_first"],
         bidirectional=o["bidirectional"],
+        **extra,
     ).eval()
     b, s = o["batch_size"], o["seq_len"]
     shape = (b, s, o["input_size"]) if o["batch_first"] else (s, b, o["input_size"])
     x = torch.randn(shape)
+    # h has proj_size features when an LSTM projects it; c keeps hidden_size.
+    sizes = [o.get("proj_size") or o["hidden_size"], o["hidden_size"]]
     states = [
-        torch.randn(d * o["layers"], b, o["hidden_size"])
-        for _ in range(2 if o.get("module") == "LSTM" else 1)
+        torch.randn(d * o["layers"], b, size) for size in sizes[: 2 if o.get("module") == "LSTM" else 1]
     ]
 
     def hx(batch: slice) -> torch.Tensor | tuple[torch.Tensor, ...]:
