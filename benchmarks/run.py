@@ -4,6 +4,9 @@
 
 Each pair is run alternately (baseline, candidate, baseline, ...) so that both see the same machine
 load; the figure is the ratio of median wall times. torchinfo is measured only when installed.
+Then every pathological input below runs alternately with ``import torch``: the slowest refusal and
+the slowest dry run must each take at most 0.30 × ``import torch``, and each one's peak memory is
+printed.
 """
 
 from __future__ import annotations
@@ -37,6 +40,33 @@ HUGE = [
     "64",
 ]
 DEFAULT_RUN = [*TOOL, "--layers", "2", "--bidirectional"]
+
+# Inputs that once took seconds, gigabytes or a traceback: odd numbers, huge sizes, long lists.
+_MANY_LENGTHS = ",".join(str(n) for n in range(1, 20_001))  # about 110 kB, near one argument's limit
+REFUSALS = {
+    "--lengths ²": ["--lengths", "²"],
+    "--input-shape 1,²,10": ["--input-shape", "1,²,10"],
+    "--hidden-size 1e400 (400 zeros)": ["--hidden-size", "1" + "0" * 400],
+    "--hidden-size of 5,000 digits": ["--hidden-size", "1" + "0" * 5000],
+    "--max-memory 1e400 (400 zeros)": ["--max-memory", "1" + "0" * 400],
+    "--lengths 30000000 --max-memory 1MiB": ["--lengths", "30000000", "--max-memory", "1MiB"],
+    "--layers 100000 --max-memory 1MiB": ["--layers", "100000", "--max-memory", "1MiB"],
+    "--layers 9223372036854775808": ["--layers", "9223372036854775808"],
+    "HUGE (memory guard)": HUGE,
+    "--lengths 1..20000 --max-memory 1KiB": ["--lengths", _MANY_LENGTHS, "--max-memory", "1KiB"],
+}
+DRY_RUNS = {
+    "--layers 9223372036854775807": ["--layers", "9223372036854775807"],
+    "--lengths 1,9223372036854775807": ["--lengths", "1,9223372036854775807"],
+    "--lengths 10000000": ["--lengths", "10000000"],
+    "--lengths 1..20000 --json": ["--lengths", _MANY_LENGTHS, "--json"],
+    "HUGE": HUGE,
+    "LSTM, every size 2**63 - 1, --json": [
+        "--module", "lstm", "--input-size", "9223372036854775807", "--hidden-size", "9223372036854775807",
+        "--proj-size", "9223372036854775806", "--layers", "9223372036854775807", "--bidirectional",
+        "--batch-size", "9223372036854775807", "--seq-len", "9223372036854775807", "--json",
+    ],
+}  # fmt: skip
 
 NOTEBOOK = """
 import torch
@@ -78,6 +108,59 @@ def wall(command: Sequence[str], stdin: Path | None) -> float:
     return elapsed
 
 
+def measured(command: Sequence[str]) -> tuple[float, int, int]:
+    """Wall seconds, peak resident bytes and exit status of one run of ``command``."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss * 1024, process.returncode
+
+
+def pathological(repeat: int) -> int:
+    """Time every pathological input against ``import torch``; return how many targets failed."""
+    cases = [("refusal", name, args) for name, args in REFUSALS.items()]
+    cases += [("dry run", name, ["--dry-run", *args]) for name, args in DRY_RUNS.items()]
+    torch_times: list[float] = []
+    times: dict[str, list[float]] = {name: [] for _kind, name, _args in cases}
+    peaks: dict[str, int] = dict.fromkeys(times, 0)
+    statuses: dict[str, int] = {}
+    for _turn in range(repeat):
+        torch_times.append(measured([PYTHON, "-c", "import torch"])[0])
+        for _kind, name, args in cases:
+            elapsed, peak, status = measured([*TOOL, *args])
+            times[name].append(elapsed)
+            peaks[name] = max(peaks[name], peak)
+            statuses[name] = status
+    base = statistics.median(torch_times)
+    print(f"\n{'pathological input':<48} {'median s':>8} {'peak MiB':>9} {'exit':>5}")
+    for kind, name, _args in cases:
+        line = f"{kind}: {name}"
+        print(
+            f"{line:<48} {statistics.median(times[name]):>8.3f} {peaks[name] / 2**20:>9.1f} {statuses[name]:>5}"
+        )
+    failed = 0
+    print(f"\n{'target':<42} {'import torch s':>14} {'slowest s':>9} {'ratio':>7}  holds")
+    for kind in ("refusal", "dry run"):
+        name = max((n for k, n, _a in cases if k == kind), key=lambda n: statistics.median(times[n]))
+        slowest = statistics.median(times[name])
+        expected = {2, 1} if kind == "refusal" else {0}
+        holds = slowest <= 0.30 * base and statuses[name] in expected
+        failed += not holds
+        target = f"slowest {kind} <= 0.30 x import torch"
+        print(
+            f"{target:<42} {base:>14.3f} {slowest:>9.3f} {slowest / base:>7.2f}  {'yes' if holds else 'NO'}"
+        )
+        print(f"  ({name}, peak {peaks[name] / 2**20:.1f} MiB)")
+    wrong = [name for kind, name, _a in cases if statuses[name] not in ({1, 2} if kind == "refusal" else {0})]
+    if wrong:
+        print(f"unexpected exit status: {', '.join(wrong)}")
+    return failed + len(wrong)
+
+
 def measure(pair: Pair, repeat: int) -> tuple[float, float]:
     wall(pair.baseline, None)  # warm the file cache for both before timing
     wall(pair.candidate, pair.stdin)
@@ -99,7 +182,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=7, help="timed runs of each command (default 7)")
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--only-pathological", action="store_true", help="time only the pathological inputs")
+    arguments = parser.parse_args()
+    repeat = arguments.repeat
+    if arguments.only_pathological:
+        sys.exit(1 if pathological(repeat) else 0)
 
     lines = Path(tempfile.mkstemp(suffix=".jsonl")[1])
     lines.write_text('{"layers": 2, "bidirectional": true}\n' * 1000)
@@ -171,6 +258,7 @@ def main() -> None:
         failed += not holds
         print(f"{pair.target:<42} {base:>10.3f} {cand:>8.3f} {ratio:>7.2f}  {'yes' if holds else 'NO'}")
     lines.unlink()
+    failed += pathological(repeat)
     print(f"\nmedians of {repeat} alternating runs; python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     sys.exit(1 if failed else 0)
 
