@@ -203,3 +203,25 @@ def test_only_typed_options_count_as_given(cli: Cli) -> None:
     result = cli("--module", "LSTMCell", "--seq-len", "35")
     assert result.exit_code == 2
     assert "--seq-len does not apply to nn.LSTMCell" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--format", "SVG"],
+        ["--format", "Json"],
+        ["--dtype", "Float64"],
+        ["--device", "CPU"],
+        ["--lang", "KO"],
+        ["--module", "lstmCELL"],
+    ],
+    ids=["format", "format-json", "dtype", "device", "lang", "module"],
+)
+def test_names_gru_shapes_chooses_take_any_case(cli: Cli, args: list[str]) -> None:
+    result = cli("--dry-run", *args)
+    assert result.exit_code == 0, result.output
+
+
+def test_nonlinearity_is_spelled_as_torch_spells_it(cli: Cli) -> None:
+    result = cli("--module", "rnn", "--nonlinearity", "TANH", "--dry-run")
+    assert result.exit_code == 2 and "lower case" in result.stderr

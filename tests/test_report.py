@@ -133,3 +133,59 @@ def test_a_diagnosis_report_matches_the_schema() -> None:
     accepted = report_for(make_spec(module="LSTM", input_shape="35,10")).to_dict()
     validate(accepted)
     assert accepted["diagnosis"]["compatible"] is True and accepted["unbatched"] is True
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"module": "GRUCell", "hidden_size": 0},
+        {"module": "LSTMCell", "input_size": 0},
+        {"module": "RNNCell", "input_size": 0, "hidden_size": 0, "batch_size": 0},
+    ],
+    ids=["gru-cell-hidden-0", "lstm-cell-input-0", "rnn-cell-empty"],
+)
+def test_every_report_a_cell_of_size_0_prints_validates(options: dict[str, Any]) -> None:
+    validate(json.loads(json.dumps(report_for(make_spec(**options)).to_dict())))
+
+
+@pytest.mark.parametrize(
+    ("module", "layers", "extra"),
+    [("GRU", 5, {}), ("LSTM", 6, {"proj_size": 3}), ("RNN", 9, {"bias": False})],
+    ids=["gru-5", "lstm-proj-6", "rnn-no-bias-9"],
+)
+def test_past_four_layers_the_lists_are_summarised_exactly(
+    module: str, layers: int, extra: dict[str, Any]
+) -> None:
+    options = {"module": module, "layers": layers, "bidirectional": True, "hidden_size": 4, **extra}
+    document = report_for(make_spec(**options)).to_dict()
+    validate(json.loads(json.dumps(document)))
+    torch_module = getattr(torch.nn, module)(**document["config"])
+    named = dict(torch_module.named_parameters())
+    listed = [p["name"] for p in document["parameters"]]
+    kept = [n for n in named if n.split("_l")[1].split("_")[0] in ("0", "1", str(layers - 1))]
+    assert listed == kept
+    omitted = document["parameters_omitted"]
+    left_out = [n for n in named if n not in kept]
+    assert (omitted["first_layer"], omitted["last_layer"], omitted["count"]) == (2, layers - 2, len(left_out))
+    assert omitted["numel"] == sum(named[n].numel() for n in left_out)
+    assert document["parameter_count"] == sum(p.numel() for p in torch_module.parameters())
+    slots = document["h_n_index_omitted"]
+    assert len(document["h_n_index"]) + slots["count"] == 2 * layers
+    assert all(c["passed"] for c in document["checks"])
+
+
+@pytest.mark.parametrize("lengths", [[7, 3, 7, 1], [1500, 3, 1500, 700]], ids=["listed", "runs"])
+def test_batch_sizes_are_torchs_listed_or_as_runs(lengths: list[int]) -> None:
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    document = report_for(make_spec(lengths=lengths, input_size=1, hidden_size=1)).to_dict()
+    validate(json.loads(json.dumps(document)))
+    x = torch.zeros(len(lengths), max(lengths), 1)
+    expected = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False).batch_sizes.tolist()
+    found = document["batch_sizes"]
+    if isinstance(found, dict):
+        assert found["steps"] == len(expected) > 1000
+        found = [run["size"] for run in found["runs"] for _ in range(run["steps"])]
+    assert found == expected
+    dry = report_for(make_spec(lengths=lengths, dry_run=True)).to_dict()
+    assert dry["batch_sizes"] == document["batch_sizes"]
