@@ -6,6 +6,7 @@ are being imported, so the handler is installed before any of them is loaded.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from types import FrameType
@@ -21,7 +22,9 @@ def _interrupted(_signum: int, _frame: FrameType | None) -> None:
 
 def quiet_interrupts() -> None:
     """End the process with status 130 on SIGINT, without a traceback (main thread only)."""
-    signal.signal(signal.SIGINT, _interrupted)
+    # Outside the main thread signal() refuses: the embedding program's handling then stays.
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGINT, _interrupted)
 
 
 def main() -> None:
