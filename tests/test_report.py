@@ -189,3 +189,15 @@ def test_batch_sizes_are_torchs_listed_or_as_runs(lengths: list[int]) -> None:
     assert found == expected
     dry = report_for(make_spec(lengths=lengths, dry_run=True)).to_dict()
     assert dry["batch_sizes"] == document["batch_sizes"]
+
+
+def test_batch_sizes_other_than_predicted_fail_their_check() -> None:
+    spec = make_spec(lengths=[5, 2, 2])
+    real = report_for(spec).observation
+    assert real is not None and real.batch_sizes == (3, 3, 1, 1, 1)
+    wrong = replace(real, batch_sizes=(3, 2, 1, 1, 1))
+    prediction = predict(spec)
+    report = build_report(spec, prediction, estimate(spec, prediction), wrong)
+    failed = [c for c in report.checks if not c.passed]
+    assert [c.name for c in failed] == ["batch_sizes as predicted (runs of [size, steps])"]
+    assert failed[0].detail == "predicted [[3, 2], [1, 3]], torch [[3, 1], [2, 1], [1, 3]]"
