@@ -112,7 +112,7 @@ def test_lang_ko_explains_everything_in_korean_but_keeps_json_keys_english(cli: 
     h_n = report["tensors"]["h_n"]
     assert [d["name"] for d in h_n["dims"]] == ["layer_direction", "batch", "hidden"]
     assert h_n["dims"][0]["meaning"] == "층 우선: i = 층 × 2 + 방향"
-    assert report["checks"][0]["name"] == "input 의 shape가 예측과 같음"
+    assert report["checks"][0]["name"] == "output 의 shape가 예측과 같음"
     assert report["h_n_index"][1]["direction"] == "backward"
 
 
