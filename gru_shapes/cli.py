@@ -20,6 +20,9 @@ from gru_shapes import __version__
 from gru_shapes.errors import GruShapesError, OptionError
 from gru_shapes.i18n import _, language
 from gru_shapes.report import Report
+from gru_shapes.sections import chosen as chosen_sections
+from gru_shapes.sections import default_names
+from gru_shapes.sections import names as section_names
 from gru_shapes.spec import DEFAULTS, make_spec
 from gru_shapes.validate import DTYPES, MODULES
 
@@ -202,6 +205,17 @@ def explain(
         ),
     ] = "table",
     as_json: Annotated[bool, typer.Option("--json", help=_("Short for --format json."))] = False,
+    show: Annotated[
+        str | None,
+        typer.Option(
+            help=_("Add sections, e.g. checks,cost: {names} ({default}: shown by default).").format(
+                names=", ".join(section_names()),
+                default=", ".join(default_names()) or "-",
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    show_all: Annotated[bool, typer.Option("--all", help=_("Show every section."))] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -217,10 +231,11 @@ def explain(
     spec = make_spec(**typed)
     with language(spec.lang):
         chosen = _format(output_format, as_json)
+        shown = chosen_sections(show, show_all)
     from gru_shapes.api import report_for
 
     report = report_for(spec)
-    sys.stdout.write(_draw(report, chosen))
+    sys.stdout.write(_draw(report, chosen, shown))
     if not report.passed:
         raise typer.Exit(1)
 
@@ -239,21 +254,22 @@ def _format(output_format: str, as_json: bool) -> str:
     return "json" if as_json else output_format
 
 
-def _draw(report: Report, output_format: str) -> str:
-    """The report in the chosen format, as text for stdout."""
+def _draw(report: Report, output_format: str, show: tuple[str, ...] | None = None) -> str:
+    """The report in the chosen format, as text for stdout; ``show``: the named sections drawn
+    (JSON always carries everything)."""
     if output_format == "json":
         return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if output_format == "markdown":
         from gru_shapes.markdown import markdown
 
-        return markdown(report)
+        return markdown(report, show)
     from gru_shapes.render import svg, text
 
     if output_format == "svg":
-        return svg(report)
+        return svg(report, show=show)
     # Styles only for a terminal, and none at all under NO_COLOR; tables fit the terminal's width.
     plain = not sys.stdout.isatty() or bool(os.environ.get("NO_COLOR"))
-    return text(report, _width(), styled=not plain)
+    return text(report, _width(), styled=not plain, show=show)
 
 
 @app.command(

@@ -6,12 +6,15 @@ sections, so they cannot disagree. Every number here was computed upstream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from gru_shapes.cost import human_bytes
+from gru_shapes.errors import OptionError
 from gru_shapes.i18n import N_, _
-from gru_shapes.report import Report
+from gru_shapes.report import Check, Report
 from gru_shapes.shapes import TensorModel
 
 Tone = Literal["plain", "strong", "good", "bad", "notice", "warning", "code", "dim"]
@@ -39,6 +42,8 @@ class Column:
     numeric: bool = False  # right-aligned
     keep_whole: bool = False  # never wrapped: numbers, shapes, code
     wide: bool = False  # takes the spare width and wraps
+    # On a narrow screen this column's cell goes under the previous column's, in the same cell.
+    stacks: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Table:
     caption: str = ""
     # Per row, for a table of checks: whether it passed (its first cell is the mark).
     passed: tuple[bool, ...] = ()
+    tone: Tone = "plain"  # of the title: "strong" for the answer's tables
 
 
 @dataclass(frozen=True)
@@ -60,23 +66,222 @@ class Note:
 Section = Panel | Table | Note
 
 
-def sections(report: Report) -> list[Section]:
-    """Everything the report shows, in reading order."""
+Builder = Callable[[Report], list[Section]]
+
+
+@dataclass(frozen=True)
+class Named:
+    """A section the reader can ask for by name (``--show NAME``): what builds it, whether the
+    default view draws it, and a few words for ``--help``."""
+
+    name: str
+    build: Builder
+    default: bool = False
+    about: str = ""  # marked with N_(), translated where it is shown
+
+
+def _input_section(report: Report) -> list[Section]:
+    return [_tensor_table(t) for t in report.tensors if t.key == "input"]
+
+
+def _packed_section(report: Report) -> list[Section]:
+    return [_tensor_table(t) for t in report.tensors if t.key in _PACKED_KEYS]
+
+
+def _states_section(report: Report) -> list[Section]:
+    return [_tensor_table(t) for t in report.tensors if t.key in _INITIAL_KEYS]
+
+
+def _index_section(report: Report) -> list[Section]:
+    if not report.spec.config.bidirectional:
+        return []  # one direction: h_n[i] is layer i, as the h_n table's first row says
+    table = _state_index_table(report)
+    if report.spec.config.num_layers == 1:  # one row: said in a line
+        pairs = zip(table.columns[1:], table.rows[0][1:], strict=True)
+        where = ", ".join(f"{cell} {column.header}" for column, cell in pairs)
+        return [Note(f"{table.title.split(':')[0]}: {where}", tone="strong")]
+    # The title says how to read the grid and is wider than it: a line of its own.
+    return [Note(table.title, tone="strong"), replace(table, title="")]
+
+
+def _checks_section(report: Report) -> list[Section]:
+    return [_checks_table(report)] if report.checks else []
+
+
+def _parameters_section(report: Report) -> list[Section]:
+    return [_parameters_table(report)]
+
+
+def _cost_section(report: Report) -> list[Section]:
+    return [_cost_table(report)]
+
+
+# Every named section, in drawing order. One more is one more line here.
+REGISTRY: tuple[Named, ...] = (
+    Named("input", _input_section, about=N_("the input x dim by dim")),
+    Named("states", _states_section, about=N_("the initial states h_0 (and c_0) dim by dim")),
+    Named("packed", _packed_section, about=N_("packed_input.data and packed_output.data of a packed batch")),
+    Named("index", _index_section, default=True, about=N_("which (layer, direction) each h_n[i] holds")),
+    Named("checks", _checks_section, about=N_("every check run on torch's tensors")),
+    Named("parameters", _parameters_section, about=N_("every weight and bias, in named_parameters() order")),
+    Named("cost", _cost_section, about=N_("memory and multiply-accumulates of one forward pass")),
+)
+
+_INPUT_KEYS = ("input",)
+_PACKED_KEYS = ("packed_input", "packed_output")
+_INITIAL_KEYS = ("h_0", "c_0")
+
+
+def names() -> tuple[str, ...]:
+    """The names ``--show`` accepts, in drawing order.
+
+    >>> names()[:3]
+    ('input', 'states', 'index')
+    """
+    return tuple(named.name for named in REGISTRY)
+
+
+def default_names() -> tuple[str, ...]:
+    """The named sections of the default view."""
+    return tuple(named.name for named in REGISTRY if named.default)
+
+
+def chosen(show: str | Iterable[str] | None = None, everything: bool = False) -> tuple[str, ...]:
+    """The named sections to draw: the default view plus ``show`` (names, or one comma-separated
+    string), or every section.
+
+    >>> chosen("cost, checks")
+    ('index', 'checks', 'cost')
+    >>> chosen("nope")
+    Traceback (most recent call last):
+    ...
+    gru_shapes.errors.OptionError: --show takes input, states, index, checks, parameters, cost; got 'nope'
+    """
+    if everything:
+        return names()
+    asked = show.split(",") if isinstance(show, str) else list(show or ())
+    wanted = {name.strip().lower() for name in asked if name.strip()}
+    unknown = sorted(wanted - set(names()))
+    if unknown:
+        message = _("--show takes {names}; got {value}").format(
+            names=", ".join(names()), value=", ".join(repr(name) for name in unknown)
+        )
+        raise OptionError("show", message)
+    return tuple(name for name in names() if name in wanted or name in default_names())
+
+
+def sections(report: Report, show: Iterable[str] | None = None) -> list[Section]:
+    """What the report shows, in reading order: the call, any refusal, the answer (output and
+    final states), the named sections in ``show`` (by default the default view's), and a closing
+    verdict, always last, where the eye lands.
+
+    >>> from gru_shapes.api import report_for
+    >>> from gru_shapes.spec import make_spec
+    >>> [type(s).__name__ for s in sections(report_for(make_spec(dry_run=True, lang="en")))]
+    ['Panel', 'Note', 'Table', 'Note', 'Table', 'Note']
+    """
+    wanted = default_names() if show is None else tuple(show)
     parts: list[Section] = [_header(report)]
     if report.diagnosis is not None:
         parts.append(_diagnosis(report))
     if not report.observed:
         parts.append(Note(dry_run_notice(), tone="notice"))
-    parts.extend(_tensor_table(t) for t in report.tensors)
-    if report.batch_sizes is not None:
-        parts.append(Note(_batch_sizes(report.batch_sizes), tone="plain"))
-    if report.prediction.state_slots:
-        parts.append(_state_index_table(report))
-    if report.checks:
-        parts.append(_checks_table(report))
-    parts.append(_parameters_table(report))
-    parts.append(_cost_table(report))
+    parts.extend(_answer(report, initial_shown="states" in wanted))
+    for named in REGISTRY:
+        if named.name in wanted:
+            parts.extend(named.build(report))
     parts.extend(Note(_("note: {warning}").format(warning=w)) for w in report.warnings)
+    shown = set(wanted)
+    summary = _summary(report, shown)
+    if summary:
+        parts.append(Note(summary, tone="dim"))
+    parts.extend(_verdict(report, checks_shown="checks" in shown))
+    return parts
+
+
+def _answer(report: Report, initial_shown: bool) -> list[Section]:
+    """What people came for: the tensors the call returns, dim by dim."""
+    parts: list[Section] = []
+    for tensor in report.tensors:
+        if tensor.key in (*_INPUT_KEYS, *_INITIAL_KEYS, *_PACKED_KEYS):
+            continue
+        parts.append(_tensor_table(tensor, answer=True))
+        if tensor.key == "output" and report.batch_sizes is not None:
+            parts.append(Note(_batch_sizes(report.batch_sizes), tone="plain"))
+    if not initial_shown:
+        line = _initial_line(report)
+        if line:
+            parts.insert(0, Note(line, tone="plain"))
+    return parts
+
+
+def _initial_line(report: Report) -> str:
+    """h_0 (and c_0) in one line: same dims as the final states, or a pointer to ``--show states``."""
+    keys = {t.key for t in report.tensors}
+    pairs = [
+        (a, b)
+        for a, b in (("h_0", "h_n"), ("c_0", "c_n"), ("h_0", "h_1"), ("c_0", "c_1"))
+        if a in keys and b in keys
+    ]
+    if not pairs:
+        return ""
+    given = ", ".join(f"{a} {list(report.tensor(a).shape)}" for a, _b in pairs)
+    same = all(report.tensor(a).dims == report.tensor(b).dims for a, b in pairs)
+    if same:
+        finals = ", ".join(b for _a, b in pairs)
+        return _("{given}: same dims as {finals} (--show states)").format(given=given, finals=finals)
+    return _("{given}: the initial state (--show states)").format(given=given)
+
+
+def _summary(report: Report, shown: set[str]) -> str:
+    """Parameters and cost in one line when their tables are not drawn."""
+    if "parameters" in shown and "cost" in shown:
+        return ""
+    cost = report.cost
+    return _("parameters {count} · memory {total} · MACs {macs} (--show parameters,cost)").format(
+        count=f"{report.prediction.parameter_count:,}",
+        total=human_bytes(cost.total_bytes),
+        macs=f"{cost.macs:,}",
+    )
+
+
+def _verdict(report: Report, checks_shown: bool) -> list[Section]:
+    """The closing lines: a refusal or failed checks in full, or one line saying that all held."""
+    parts: list[Section] = []
+    failed = [c for c in report.checks if not c.passed]
+    if failed and not checks_shown:
+        parts.append(_checks_table(report, only=failed))
+    if failed:
+        parts.append(
+            Note(
+                _("✗ {failed} of {count} checks FAILED on torch's tensors").format(
+                    failed=len(failed), count=len(report.checks)
+                ),
+                tone="bad",
+            )
+        )
+    elif report.checks:
+        more = "" if checks_shown else " " + _("(--show checks)")
+        parts.append(
+            Note(
+                _("✓ all {count} checks held on torch's tensors").format(count=len(report.checks)) + more,
+                tone="good",
+            )
+        )
+    # A refusal is the last word: the checks above are of the run with the shapes torch expects.
+    diagnosis = report.diagnosis
+    if diagnosis is not None and not diagnosis.compatible:
+        count = len(diagnosis.fixes)
+        parts.append(
+            Note(
+                _("✗ torch refuses the shapes given; {count} fixes above, each run and accepted").format(
+                    count=count
+                )
+                if count
+                else _("✗ torch refuses the shapes given; no change of options made it accept them"),
+                tone="bad",
+            )
+        )
     return parts
 
 
@@ -112,11 +317,20 @@ def _call_lines(report: Report) -> list[str]:
 
     name = "cell" if config.is_cell else config.family.lower()
     lstm = config.family == "LSTM"
+    diagnosis = report.diagnosis
+    refused = diagnosis is not None and not diagnosis.compatible
+    if refused:
+        verb = _("refused by torch; with the shapes it expects, returns")
     if config.is_cell:
         if lstm:
             return [f"h_1, c_1 = {name}(input, (h_0, c_0))  {verb}  {shape('h_1')}, {shape('c_1')}"]
         return [f"h_1 = {name}(input, h_0)  {verb}  {shape('h_1')}"]
     state = f"({shape('h_n')}, {shape('c_n')})" if lstm else shape("h_n")
+    # The call as it was made: with h_0 (and c_0) only when they were passed.
+    fed = set(diagnosis.fed) if diagnosis is not None else set()
+    hx = ""
+    if "h_0" in fed:
+        hx = ", (h_0, c_0)" if lstm and "c_0" in fed else ", h_0"
     if spec.lengths:
         returned = "packed_output, (h_n, c_n)" if lstm else "packed_output, h_n"
         lengths = list(spec.lengths) if len(spec.lengths) <= 8 else f"<{len(spec.lengths)} lengths>"
@@ -127,8 +341,8 @@ def _call_lines(report: Report) -> list[str]:
             f"output, _ = pad_packed_sequence(packed_output, {layout})  {verb}  {shape('output')}",
         ]
     if lstm:
-        return [f"output, (h_n, c_n) = {name}(input)  {verb}  {shape('output')}, {state}"]
-    return [f"outputs, hidden_state = {name}(inputs)  {verb}  {shape('output')}, {state}"]
+        return [f"output, (h_n, c_n) = {name}(input{hx})  {verb}  {shape('output')}, {state}"]
+    return [f"outputs, hidden_state = {name}(inputs{hx})  {verb}  {shape('output')}, {state}"]
 
 
 def _header(report: Report) -> Panel:
@@ -136,14 +350,13 @@ def _header(report: Report) -> Panel:
     facts = [
         f"input {list(report.tensor('input').shape)}"
         + (" " + _("unbatched") if report.spec.unbatched else ""),
-        f"device {report.device}",
-        f"dtype {report.spec.dtype}",
+        report.device,
+        report.spec.dtype,
     ]
     if observation is not None:
         facts.append(f"torch {observation.torch_version}")
-        facts.append(_("eval mode, inference_mode"))
     lines = [Line(module_call(report), tone="code")]
-    lines += [Line(line) for line in _call_lines(report)]
+    lines += [Line(line, tone="strong") for line in _call_lines(report)]
     lines.append(Line(" · ".join(facts)))
     return Panel("gru-shapes", tuple(lines))
 
@@ -170,28 +383,36 @@ def _diagnosis(report: Report) -> Panel:
 
 
 def _batch_sizes(batch_sizes: tuple[int, ...]) -> str:
-    shown = list(batch_sizes[:24])
-    more = " " + _("… ({count} steps)").format(count=len(batch_sizes)) if len(batch_sizes) > 24 else ""
+    # Runs of equal sizes: [3]×7 + [2]×13 + [1]×15 reads at once, and stays short for any length.
+    runs: list[list[int]] = []
+    for size in batch_sizes:
+        if runs and runs[-1][0] == size:
+            runs[-1][1] += 1
+        else:
+            runs.append([size, 1])
+    shown = " + ".join(f"[{size}]×{count}" if count > 1 else f"[{size}]" for size, count in runs[:12])
+    more = " " + _("… ({count} steps)").format(count=len(batch_sizes)) if len(runs) > 12 else ""
     return _(
         "batch_sizes = {shown}{more}: sequences still running at each step, "
         "so packed row blocks shrink as short sequences end"
     ).format(shown=shown, more=more)
 
 
-def _tensor_table(tensor: TensorModel) -> Table:
+def _tensor_table(tensor: TensorModel, answer: bool = False) -> Table:
     return Table(
         title=f"{tensor.title}  {list(tensor.shape)}  — {tensor.about}",
         columns=(
             Column(_("dim"), numeric=True),
             Column(_("size"), numeric=True),
             Column(_("name")),
-            Column(_("formula"), keep_whole=True),
+            Column(_("formula"), keep_whole=True, stacks=True),
             Column(_("meaning"), wide=True),
         ),
         rows=tuple(
             (str(index), str(dim.size), dim.name, dim.formula, dim.meaning)
             for index, dim in enumerate(tensor.dims)
         ),
+        tone="strong" if answer else "plain",
     )
 
 
@@ -204,32 +425,34 @@ def _state_index_table(report: Report) -> Table:
         if config.family == "LSTM"
         else _("h_n index map (layer-major)")
     )
-    rows = []
-    for slot in report.prediction.state_slots:
-        direction = 1 if slot.direction == "backward" else 0
-        words = _DIRECTION_WORDS[slot.direction]
-        rows.append((f"h_n[{slot.index}]", str(slot.layer), _(words), f"[{slot.layer}, {direction}]"))
+    # One row per layer, one column per direction: the grid h_n.view(...) makes of dim 0.
+    directions = ("forward", "backward") if config.bidirectional else ("forward",)
+    slots = {(s.layer, s.direction): s.index for s in report.prediction.state_slots}
+    rows = tuple(
+        (str(layer), *(f"h_n[{slots[layer, d]}]" for d in directions)) for layer in range(config.num_layers)
+    )
+    same = _("same as {view}").format(view=f"{view}[layer, direction]")
     return Table(
-        title=title,
+        title=f"{title}: {same}",
         columns=(
-            Column(_("slice"), keep_whole=True),
             Column(_("layer"), numeric=True),
-            Column(_("direction")),
-            Column(_("same as {view}").format(view=view), keep_whole=True),
+            *(Column(_(_DIRECTION_WORDS[d]), keep_whole=True) for d in directions),
         ),
-        rows=tuple(rows),
+        rows=rows,
     )
 
 
 _DIRECTION_WORDS = {"forward": N_("forward"), "backward": N_("backward")}
 
 
-def _checks_table(report: Report) -> Table:
+def _checks_table(report: Report, only: Sequence[Check] | None = None) -> Table:
+    checks = report.checks if only is None else tuple(only)
     return Table(
         title=_("checks on this run's tensors"),
+        caption=_("eval mode, inference_mode") if report.observed else "",
         columns=(Column("", keep_whole=True), Column(_("check"), wide=True), Column(_("detail"), wide=True)),
-        rows=tuple((_("ok") if c.passed else _("FAILED"), c.name, c.detail) for c in report.checks),
-        passed=tuple(c.passed for c in report.checks),
+        rows=tuple((_("ok") if c.passed else _("FAILED"), c.name, c.detail) for c in checks),
+        passed=tuple(c.passed for c in checks),
     )
 
 
@@ -240,17 +463,27 @@ def _parameters_table(report: Report) -> Table:
         bytes=f"{report.cost.parameter_bytes:,}",
         dtype=report.spec.dtype,
     )
+    # The gate layout is the same on most rows: said once in the title, shown only where it differs.
+    layouts = Counter(p.rows for p in prediction.parameters)
+    common = layouts.most_common(1)[0][0] if layouts else ""
+    title = _("parameters (named_parameters() order)")
+    if common:
+        title += " · " + _("rows: gates") + " " + common
     return Table(
-        title=_("parameters (named_parameters() order)"),
+        title=title,
         columns=(
             Column(_("name"), keep_whole=True),
             Column(_("shape"), keep_whole=True),
             Column(_("numel"), numeric=True),
-            Column(_("rows: gates"), wide=True),
             Column(_("columns: what they read"), wide=True),
         ),
         rows=tuple(
-            (p.name, str(list(p.shape)), f"{p.numel:,}", p.rows, p.columns or "")
+            (
+                p.name,
+                str(list(p.shape)),
+                f"{p.numel:,}",
+                ", ".join(x for x in (p.columns, "" if p.rows == common else p.rows) if x),
+            )
             for p in prediction.parameters
         ),
         caption=caption,

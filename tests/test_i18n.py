@@ -18,6 +18,7 @@ from rich.console import Console
 from gru_shapes.api import report_for
 from gru_shapes.i18n import default_lang
 from gru_shapes.render import render
+from gru_shapes.sections import names
 from gru_shapes.spec import make_spec
 from tests.conftest import Cli
 
@@ -61,16 +62,23 @@ def test_the_language_follows_the_locale(environ: dict[str, str], lang: str) -> 
 
 
 def lines_of_tables(text: str) -> list[list[str]]:
-    """Each table of the output as its lines, from its top border to its bottom border."""
-    tables, current = [], None
+    """Each table of the output as its lines, from its header row (ruled with ┃) to its last row
+    (ruled with │); each panel from its top border to its bottom border."""
+    tables: list[list[str]] = []
+    current: list[str] | None = None
     for line in text.splitlines():
-        if line.startswith(("┏", "╭", "┌")):
+        if current is None and (line.startswith("╭") or "┃" in line):
             current = [line]
-        elif current is not None:
+        elif current is not None and (line.startswith(("│", "╰")) or set(line) & set("┃━│")):
             current.append(line)
-            if line.startswith(("└", "╰")):
+            if line.startswith("╰"):
                 tables.append(current)
                 current = None
+        elif current is not None:
+            tables.append(current)
+            current = None
+    if current is not None:
+        tables.append(current)
     return tables
 
 
@@ -87,23 +95,23 @@ KOREAN_CASES = [
 @pytest.mark.parametrize("options", KOREAN_CASES, ids=lambda o: ",".join(o))
 def test_korean_tables_keep_their_columns_aligned(options: dict[str, Any], width: int) -> None:
     console = Console(file=io.StringIO(), width=width, color_system=None)
-    console.print(render(report_for(make_spec(lang="ko", **options))))
+    console.print(render(report_for(make_spec(lang="ko", **options)), show=names()))
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "차원" in text and "의미" in text
     tables = lines_of_tables(text)
     assert len(tables) >= 3
     for table in tables:
-        widths = {cell_len(line) for line in table}
-        assert len(widths) == 1, table  # every row as wide as the borders: no column pushed out
-        assert widths.pop() <= width
-        if not table[0].startswith("┏"):
-            continue  # a panel: no columns
-        # Vertical rules of the body rows stand at the same columns as those of the header rule.
-        rule = next(line for line in table if line.startswith("┡"))
-        joints = {cell_len(rule[:i]) for i, c in enumerate(rule) if c in "╇┼"}
+        assert max(cell_len(line) for line in table) <= width
+        if table[0].startswith("╭"):
+            assert len({cell_len(line) for line in table}) == 1, table  # a panel: its sides stay straight
+            continue
+        # The rules of the header, its underline and every body row stand at the same columns.
+        rule = next(line for line in table if "╇" in line)
+        joints = {cell_len(rule[:i]) for i, c in enumerate(rule) if c == "╇"}
+        assert {cell_len(table[0][:i]) for i, c in enumerate(table[0]) if c == "┃"} == joints, table
         for line in table:
-            if line.startswith("│"):
-                assert {cell_len(line[:i]) for i, c in enumerate(line) if c == "│"} >= joints, line
+            if "│" in line:
+                assert {cell_len(line[:i]) for i, c in enumerate(line) if c == "│"} == joints, line
 
 
 def test_lang_ko_explains_everything_in_korean_but_keeps_json_keys_english(cli: Cli) -> None:
