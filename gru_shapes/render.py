@@ -10,6 +10,7 @@ import html as html_text
 import io
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from rich import box
@@ -22,7 +23,7 @@ from rich.text import Text
 
 from gru_shapes.i18n import language
 from gru_shapes.report import Report
-from gru_shapes.sections import Column, Note, Panel, Section, Table, Tone, sections
+from gru_shapes.sections import Note, Panel, Section, Table, Tone, sections
 
 # Readable on dark and light backgrounds alike: no yellow (lost on white), no blue (lost on
 # black), and bold for red, which many dark themes draw too dark otherwise.
@@ -70,6 +71,24 @@ def html(report: Report, width: int = 110, show: Iterable[str] | None = None) ->
         'line-height: 1.2">{code}</pre>'
     )
     return _wide_cells(console.export_html(inline_styles=True, code_format=page))
+
+
+@dataclass(frozen=True)
+class View:
+    """A report drawn with chosen sections (``report.show("cost")``): displays itself in Jupyter
+    and with ``rich.print``, as the report itself does with the default view."""
+
+    report: Report
+    names: tuple[str, ...]
+
+    def __rich__(self) -> Group:
+        return render(self.report, self.names)
+
+    def _repr_html_(self) -> str:
+        return html(self.report, show=self.names)
+
+    def __repr__(self) -> str:
+        return f"{self.report!r} showing {', '.join(self.names) or 'the default view'}"
 
 
 _SVG_TEXT = re.compile(r'(<text [^>]*?textLength=")([0-9.]+)("[^>]*>)([^<]*)(</text>)')
@@ -159,29 +178,57 @@ class _Fitted:
         self.table = table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        stacked = any(c.stacks for c in self.table.columns) and narrowest(self.table) > options.max_width
-        yield _table(self.table, stacked=stacked)
+        width = options.max_width
+        stacked = any(c.stacks for c in self.table.columns) and _layout(self.table, False, width) is None
+        yield _table(self.table, stacked, _layout(self.table, stacked, width))
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement.get(console, options, _table(self.table, stacked=False))
+        return Measurement.get(console, options, _table(self.table, stacked=False, widths=None))
 
 
-def narrowest(table: Table, stacked: bool = False) -> int:
-    """The fewest columns the table takes with no word cut: each column as wide as its longest
-    word (its whole text where it never wraps), plus padding and rules."""
-    widths: list[int] = []
+def _groups(table: Table, stacked: bool) -> list[list[int]]:
+    """For each drawn column, the table's columns it shows (more than one when stacked)."""
+    groups: list[list[int]] = []
     for index, column in enumerate(table.columns):
-        texts = [column.header, *(row[index] for row in table.rows)]
-        pieces = texts if column.keep_whole else [w for t in texts for w in t.split()]
-        width = max((cell_len(p) for p in pieces), default=0)
-        if stacked and column.stacks and widths:
-            widths[-1] = max(widths[-1], width)
+        if stacked and column.stacks and groups:
+            groups[-1].append(index)
         else:
-            widths.append(width)
-    return sum(widths) + 3 * len(widths) - 1  # one space each side, a rule between columns
+            groups.append([index])
+    return groups
 
 
-def _table(table: Table, stacked: bool) -> RichTable:
+def _header(table: Table, group: list[int]) -> str:
+    return " · ".join(table.columns[i].header for i in group if table.columns[i].header)
+
+
+def _layout(table: Table, stacked: bool, width: int) -> list[int] | None:
+    """Each drawn column's width within ``width``, none narrower than its longest word (its whole
+    text where it never wraps); the wide columns share what is left. None when it cannot fit."""
+    groups = _groups(table, stacked)
+    least: list[int] = []
+    most: list[int] = []
+    for group in groups:
+        lead = table.columns[group[0]]
+        lines = [_header(table, group)] + [row[i] for row in table.rows for i in group]
+        words = lines if lead.keep_whole else [w for line in lines for w in line.split()]
+        least.append(max((cell_len(w) for w in words), default=0))
+        most.append(max((cell_len(line) for line in lines), default=0))
+    room = width - (3 * len(groups) - 1)  # one space each side of a column, a rule between two
+    if sum(least) > room:
+        return None
+    wide = [i for i, group in enumerate(groups) if table.columns[group[0]].wide]
+    widths = [least[i] if i in wide else most[i] for i in range(len(groups))]
+    if sum(widths) > room:  # the narrow columns too give up their spare width
+        widths = list(least)
+    spare = room - sum(widths)
+    wanted = sum(most[i] - widths[i] for i in wide)
+    for i in wide:
+        if wanted > 0:
+            widths[i] += min(most[i] - widths[i], spare * (most[i] - widths[i]) // wanted)
+    return widths
+
+
+def _table(table: Table, stacked: bool, widths: list[int] | None) -> RichTable:
     drawn = RichTable(
         title=Text(table.title, style=_STYLES[table.tone]) if table.title else None,
         title_justify="left",
@@ -191,25 +238,19 @@ def _table(table: Table, stacked: bool) -> RichTable:
         # No outer frame: two lines less per table, and the columns still line up.
         show_edge=False,
     )
-    columns: list[Column] = []
-    merged: list[list[int]] = []  # for each drawn column, the table's columns it shows
-    for index, column in enumerate(table.columns):
-        if stacked and column.stacks and columns:
-            merged[-1].append(index)
-            continue
-        columns.append(column)
-        merged.append([index])
-    for column in columns:
+    groups = _groups(table, stacked)
+    for index, group in enumerate(groups):
+        column = table.columns[group[0]]
         drawn.add_column(
-            Text(column.header),
+            Text(_header(table, group)),
             justify="right" if column.numeric else "left",
             no_wrap=column.keep_whole,
-            ratio=1 if column.wide else None,
+            width=widths[index] if widths else None,
             # A cell that must stay whole folds onto a second line rather than lose characters.
             overflow="fold",
         )
     for row_index, row in enumerate(table.rows):
-        cells = [Text("\n".join(row[i] for i in group if row[i])) for group in merged]
+        cells = [Text("\n".join(row[i] for i in group if row[i])) for group in groups]
         if table.passed:
             cells[0].stylize("bold green" if table.passed[row_index] else "bold red")
         drawn.add_row(*cells)

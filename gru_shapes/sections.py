@@ -450,7 +450,11 @@ def _checks_table(report: Report, only: Sequence[Check] | None = None) -> Table:
     return Table(
         title=_("checks on this run's tensors"),
         caption=_("eval mode, inference_mode") if report.observed else "",
-        columns=(Column("", keep_whole=True), Column(_("check"), wide=True), Column(_("detail"), wide=True)),
+        columns=(
+            Column("", keep_whole=True),
+            Column(_("check"), wide=True),
+            Column(_("detail"), wide=True, stacks=True),
+        ),
         rows=tuple((_("ok") if c.passed else _("FAILED"), c.name, c.detail) for c in checks),
         passed=tuple(c.passed for c in checks),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -20,6 +21,8 @@ from gru_shapes.spec import make_spec
 from tests.strategies import valid_options
 
 SCHEMA = json.loads(resources.files("gru_shapes").joinpath("report.schema.json").read_text())
+
+ROOT = Path(__file__).parent.parent
 
 
 def validate(document: dict[str, Any]) -> None:
@@ -133,3 +136,29 @@ def test_a_diagnosis_report_matches_the_schema() -> None:
     accepted = report_for(make_spec(module="LSTM", input_shape="35,10")).to_dict()
     validate(accepted)
     assert accepted["diagnosis"]["compatible"] is True and accepted["unbatched"] is True
+
+
+def test_a_report_displays_itself_once_in_a_real_notebook() -> None:
+    import warnings
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("from gru_shapes import explain"),
+        nbformat.v4.new_code_cell('explain(num_layers=2, bidirectional=True, lang="ko")'),
+        nbformat.v4.new_code_cell('explain(lang="en").show("cost")'),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the kernel machinery's own deprecations are not ours
+        NotebookClient(notebook, timeout=120, kernel_name="python3").execute(cwd=str(ROOT))
+    outputs = [cell.outputs for cell in notebook.cells]
+    assert outputs[0] == []
+    for cell_outputs, fragment in (
+        (outputs[1], "h_n (hidden_state)"),
+        (outputs[2], "cost of one forward pass"),
+    ):
+        assert [o.output_type for o in cell_outputs] == ["execute_result"], cell_outputs
+        page = cell_outputs[0].data["text/html"]
+        assert fragment in page.replace("&nbsp;", " ")
