@@ -135,8 +135,8 @@ _INITIAL_KEYS = ("h_0", "c_0")
 def names() -> tuple[str, ...]:
     """The names ``--show`` accepts, in drawing order.
 
-    >>> names()[:3]
-    ('input', 'states', 'index')
+    >>> names()[:4]
+    ('input', 'states', 'packed', 'index')
     """
     return tuple(named.name for named in REGISTRY)
 
@@ -178,7 +178,7 @@ def sections(report: Report, show: Iterable[str] | None = None) -> list[Section]
     >>> from gru_shapes.api import report_for
     >>> from gru_shapes.spec import make_spec
     >>> [type(s).__name__ for s in sections(report_for(make_spec(dry_run=True, lang="en")))]
-    ['Panel', 'Note', 'Table', 'Note', 'Table', 'Note']
+    ['Panel', 'Note', 'Note', 'Table', 'Table', 'Note']
     """
     wanted = default_names() if show is None else tuple(show)
     parts: list[Section] = [_header(report)]

@@ -15,7 +15,7 @@ NOTEBOOK = Path(__file__).parent.parent / "docs" / "notebook.md"
 # A shown command, then (a few lines on) the call line it printed.
 RUN = re.compile(
     r"^\$ gru-shapes(?P<args>[^\n]*)\n(?:[^\n]*\n){0,3}?[│ ]*outputs, hidden_state = gru\(inputs\)\s+"
-    r"(?:returns|결과)\s+(?P<output>\[[\d, ]+\]), (?P<hidden>\[[\d, ]+\])",
+    r"(?:returns|반환)\s+(?P<output>\[[\d, ]+\]), (?P<hidden>\[[\d, ]+\])",
     re.MULTILINE,
 )
 

@@ -120,7 +120,7 @@ def test_lang_ko_explains_everything_in_korean_but_keeps_json_keys_english(cli: 
     h_n = report["tensors"]["h_n"]
     assert [d["name"] for d in h_n["dims"]] == ["layer_direction", "batch", "hidden"]
     assert h_n["dims"][0]["meaning"] == "층 우선: i = 층 × 2 + 방향"
-    assert report["checks"][0]["name"] == "input 의 shape가 예측과 같음"
+    assert report["checks"][0]["name"] == "input의 shape가 예측과 같음"
     assert report["h_n_index"][1]["direction"] == "backward"
 
 
@@ -143,8 +143,8 @@ def test_the_locale_alone_gives_korean_and_lc_all_overrides_it() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--layers", "0"], "gru-shapes: 오류: --layers 는 1 이상의 정수여야 합니다. 받은 값: 0"),
-        (["--module", "grucell", "--layers", "2"], "--layers 는 nn.GRUCell 에 쓸 수 없습니다"),
+        (["--layers", "0"], "gru-shapes: 오류: --layers는 1 이상의 정수여야 합니다. 받은 값: 0"),
+        (["--module", "grucell", "--layers", "2"], "--layers는 nn.GRUCell에 쓸 수 없습니다"),
         (["--max-memory", "1KiB"], "예산 1.0 KiB(--max-memory)을 넘습니다"),
     ],
 )
@@ -166,6 +166,6 @@ def test_batch_lines_choose_their_language(cli: Cli) -> None:
     lines = '{"lang": "ko", "layers": 0}\n{"lang": "ko", "dry_run": true}\n{"layers": 0}\n'
     result = cli.runner.invoke(app, ["batch"], input=lines)
     korean_error, korean_report, english_error = (json.loads(line) for line in result.stdout.splitlines())
-    assert korean_error["error"]["message"].startswith("--layers 는")
+    assert korean_error["error"]["message"].startswith("--layers는")
     assert korean_report["tensors"]["input"]["dims"][1]["meaning"] == "time step 수, 순서대로 읽음"
     assert english_error["error"]["message"].startswith("--layers must be")
