@@ -155,7 +155,7 @@ def chosen(show: str | Iterable[str] | None = None, everything: bool = False) ->
     >>> chosen("nope")
     Traceback (most recent call last):
     ...
-    gru_shapes.errors.OptionError: --show takes input, states, index, checks, parameters, cost; got 'nope'
+    gru_shapes.errors.OptionError: --show takes input, states, packed, index, checks, parameters, cost; got 'nope'
     """
     if everything:
         return names()
