@@ -111,6 +111,9 @@ def fit_svg(image: str) -> str:
 
     image = _SVG_TEXT.sub(measured, image)
     image = _SVG_FONT.sub("", image)
+    # Local fonts' box glyphs span about 1.16 em; rich's lines are 1.22 × 20 px apart: at 21 px
+    # they meet (widths stay exact, textLength fixes them).
+    image = image.replace("font-size: 20px;", "font-size: 21px;")
     return image.replace(
         "font-family: Fira Code, monospace;",
         "font-family: 'DejaVu Sans Mono', Menlo, Consolas, 'D2Coding', monospace;",
