@@ -319,7 +319,7 @@ def _call_lines(report: Report) -> list[str]:
     lstm = config.family == "LSTM"
     diagnosis = report.diagnosis
     refused = diagnosis is not None and not diagnosis.compatible
-    if refused:
+    if refused:  # what it would return is in the tables below, run with the shapes torch expects
         verb = _("refused by torch; with the shapes it expects, returns")
     if config.is_cell:
         if lstm:

@@ -197,3 +197,22 @@ def test_no_word_is_broken_at_60_columns(options: dict[str, Any], lang: str) -> 
             texts = [part.title, *(line.label + line.text for line in part.lines)]
         for word in {w for t in texts for w in t.split()}:
             assert any(word in line for line in lines), (word, drawn)
+
+
+def test_markdown_follows_the_selection(cli: Cli) -> None:
+    default = cli("--format", "markdown", "--layers", "2").stdout
+    more = cli("--format", "markdown", "--layers", "2", "--show", "parameters").stdout
+    assert "weight_ih_l0" not in default and "weight_ih_l0" in more
+    assert "h_n (hidden_state)" in default and default.rstrip().endswith("(--show checks)")
+
+
+def test_korean_in_notebook_html_takes_two_columns_a_syllable() -> None:
+    from gru_shapes.render import html
+
+    page = html(report_for(make_spec(lang="ko", layers=2, bidirectional=True)))
+    text = re.sub(r"<[^>]*>", "", page)
+    assert "차원" in text
+    # Every Korean syllable sits in a box two columns wide, whatever font the browser has.
+    syllables = re.findall(r"[\uac00-\ud7a3]", text)
+    boxed = re.findall(r'<span style="display:inline-block;width:2ch">[\uac00-\ud7a3]</span>', page)
+    assert len(boxed) == len(syllables) > 20
