@@ -71,7 +71,9 @@ def draw(command: Any, ctx: Any, width: int, values: Mapping[str, str]) -> str:
         out += ["", _("Commands:")]
         for name, sub in commands.items():
             # Its first clause: the rest is in ``gru-shapes NAME --help``.
-            lines = wrap(_(sub.help or "").format(**values).split(":")[0], text_width)
+            # ("" is gettext's key of the catalogue's header: never looked up.)
+            about = _(sub.help).format(**values) if sub.help else ""
+            lines = wrap(about.split(":")[0], text_width)
             out.append(f"  {name.ljust(name_width)}  {lines[0]}")
             out += [f"  {' ' * name_width}  {line}" for line in lines[1:]]
     if command.epilog:
@@ -96,7 +98,7 @@ def _metavar(param: Any) -> str:
 
 
 def _about(param: Any, values: Mapping[str, str]) -> str:
-    about = _(param.help or "").format(**values)
+    about = _(param.help).format(**values) if param.help else ""
     shown = param.show_default
     if isinstance(shown, str):
         return f"{about} [{shown}]"
