@@ -319,12 +319,13 @@ def _call_lines(report: Report) -> list[str]:
     lstm = config.family == "LSTM"
     diagnosis = report.diagnosis
     refused = diagnosis is not None and not diagnosis.compatible
-    if refused:  # what it would return is in the tables below, run with the shapes torch expects
-        verb = _("refused by torch; with the shapes it expects, returns")
+    if refused:  # the tables below show what it returns with the shapes torch expects
+        verb = _("✗ refused by torch")
     if config.is_cell:
         if lstm:
-            return [f"h_1, c_1 = {name}(input, (h_0, c_0))  {verb}  {shape('h_1')}, {shape('c_1')}"]
-        return [f"h_1 = {name}(input, h_0)  {verb}  {shape('h_1')}"]
+            returned = "" if refused else f"  {shape('h_1')}, {shape('c_1')}"
+            return [f"h_1, c_1 = {name}(input, (h_0, c_0))  {verb}{returned}"]
+        return [f"h_1 = {name}(input, h_0)  {verb}" + ("" if refused else f"  {shape('h_1')}")]
     state = f"({shape('h_n')}, {shape('c_n')})" if lstm else shape("h_n")
     # The call as it was made: with h_0 (and c_0) only when they were passed.
     fed = set(diagnosis.fed) if diagnosis is not None else set()
@@ -340,9 +341,10 @@ def _call_lines(report: Report) -> list[str]:
             f"{returned} = {name}(packed)  {verb}  data {shape('packed_output')}, {state}",
             f"output, _ = pad_packed_sequence(packed_output, {layout})  {verb}  {shape('output')}",
         ]
+    returned = "" if refused else f"  {shape('output')}, {state}"
     if lstm:
-        return [f"output, (h_n, c_n) = {name}(input{hx})  {verb}  {shape('output')}, {state}"]
-    return [f"outputs, hidden_state = {name}(inputs{hx})  {verb}  {shape('output')}, {state}"]
+        return [f"output, (h_n, c_n) = {name}(input{hx})  {verb}{returned}"]
+    return [f"outputs, hidden_state = {name}(inputs{hx})  {verb}{returned}"]
 
 
 def _header(report: Report) -> Panel:

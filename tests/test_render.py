@@ -62,12 +62,12 @@ def test_golden_tables_of_every_section(name: str, options: dict[str, object]) -
 
 # The default view answers on one screen: (name, options, most lines at 60, 80 and 120 columns).
 BUDGETS: list[tuple[str, dict[str, object], tuple[int, int, int]]] = [
-    ("notebook-cell-1", {}, (40, 30, 30)),
-    ("notebook-cell-2", {"layers": 2}, (40, 35, 35)),
-    ("notebook-cell-3", {"layers": 2, "bidirectional": True}, (45, 40, 40)),
-    ("lstm-projection", {"module": "LSTM", "proj_size": 8, "layers": 2, "bidirectional": True}, (60, 50, 50)),
-    ("packed", {"lengths": "35,20,7", "bidirectional": True}, (55, 50, 50)),
-    ("refused", {"input_shape": "35,4,10", "h0_shape": "1,4,32"}, (60, 50, 50)),
+    ("notebook-cell-1", {}, (35, 30, 30)),
+    ("notebook-cell-2", {"layers": 2}, (35, 30, 30)),
+    ("notebook-cell-3", {"layers": 2, "bidirectional": True}, (42, 40, 40)),
+    ("lstm-projection", {"module": "LSTM", "proj_size": 8, "layers": 2, "bidirectional": True}, (55, 50, 50)),
+    ("packed", {"lengths": "35,20,7", "bidirectional": True}, (50, 50, 50)),
+    ("refused", {"input_shape": "35,4,10", "h0_shape": "1,4,32"}, (50, 50, 50)),
 ]
 
 
