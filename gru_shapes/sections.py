@@ -71,13 +71,12 @@ Builder = Callable[[Report], list[Section]]
 
 @dataclass(frozen=True)
 class Named:
-    """A section the reader can ask for by name (``--show NAME``): what builds it, whether the
-    default view draws it, and a few words for ``--help``."""
+    """A section the reader can ask for by name (``--show NAME``): what builds it, and whether the
+    default view draws it. ``--help`` and the ``--show`` refusal list the names."""
 
     name: str
     build: Builder
     default: bool = False
-    about: str = ""  # marked with N_(), translated where it is shown
 
 
 def _input_section(report: Report) -> list[Section]:
@@ -116,15 +115,15 @@ def _cost_section(report: Report) -> list[Section]:
     return [_cost_table(report)]
 
 
-# Every named section, in drawing order. One more is one more line here.
+# Every named section, in drawing order. One more is one more line here: (name, builder, default).
 REGISTRY: tuple[Named, ...] = (
-    Named("input", _input_section, about=N_("the input x dim by dim")),
-    Named("states", _states_section, about=N_("the initial states h_0 (and c_0) dim by dim")),
-    Named("packed", _packed_section, about=N_("packed_input.data and packed_output.data of a packed batch")),
-    Named("index", _index_section, default=True, about=N_("which (layer, direction) each h_n[i] holds")),
-    Named("checks", _checks_section, about=N_("every check run on torch's tensors")),
-    Named("parameters", _parameters_section, about=N_("every weight and bias, in named_parameters() order")),
-    Named("cost", _cost_section, about=N_("memory and multiply-accumulates of one forward pass")),
+    Named("input", _input_section),
+    Named("states", _states_section),
+    Named("packed", _packed_section),
+    Named("index", _index_section, default=True),
+    Named("checks", _checks_section),
+    Named("parameters", _parameters_section),
+    Named("cost", _cost_section),
 )
 
 _INPUT_KEYS = ("input",)
