@@ -18,8 +18,11 @@ from typer.core import TyperGroup
 
 from gru_shapes import __version__
 from gru_shapes.errors import GruShapesError, OptionError, RunFailure
-from gru_shapes.i18n import _, language
+from gru_shapes.i18n import LANGS, N_, _, current, language
 from gru_shapes.report import Report
+from gru_shapes.sections import chosen as chosen_sections
+from gru_shapes.sections import default_names
+from gru_shapes.sections import names as section_names
 from gru_shapes.spec import DEFAULTS, make_spec
 from gru_shapes.streams import BROKEN_PIPE, guard_stdout, reader_gone, say, utf8
 from gru_shapes.validate import DTYPES, MODULES
@@ -33,11 +36,16 @@ class _OneLineErrors(TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:
         kwargs["standalone_mode"] = False
+        arguments = list(args[0] if args else kwargs.get("args") or sys.argv[1:])
         try:
-            status = super().main(*args, **kwargs)
+            # --lang is read first, so that --help and the errors below speak it.
+            with language(_lang_asked(arguments) or current()):
+                status = super().main(*args, **kwargs)
             sys.stdout.flush()
         except typer.TyperException as error:  # Typer's own parsing errors: bad types, unknown options
-            _fail(error.format_message(), getattr(error, "exit_code", 2))
+            # Their message is English: the whole line stays English rather than mix two languages.
+            with language("en"):
+                _fail(error.format_message(), getattr(error, "exit_code", 2))
         except GruShapesError as error:
             with language(error.lang):
                 _fail(str(error), error.exit_code)
@@ -47,6 +55,34 @@ class _OneLineErrors(TyperGroup):
         except KeyboardInterrupt:
             sys.exit(130)
         sys.exit(status if isinstance(status, int) else 0)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from gru_shapes.helptext import draw
+
+        formatter.write(draw(self, ctx, shutil.get_terminal_size().columns, _help_values()))
+
+
+def _help_values() -> dict[str, str]:
+    """What the help templates' placeholders stand for."""
+    return {
+        "modules": ", ".join(MODULES),
+        "dtypes": ", ".join(DTYPES),
+        "names": ", ".join(section_names()),
+        "default": ", ".join(default_names()) or "-",
+    }
+
+
+def _lang_asked(arguments: list[str]) -> str | None:
+    """The value of --lang among ``arguments`` when it is a language we speak, else None."""
+    for index, argument in enumerate(arguments):
+        value = None
+        if argument == "--lang" and index + 1 < len(arguments):
+            value = arguments[index + 1]
+        elif argument.startswith("--lang="):
+            value = argument.split("=", 1)[1]
+        if value is not None and value.lower() in LANGS:
+            return value.lower()
+    return None
 
 
 def _fail(message: str, status: int) -> NoReturn:
@@ -76,20 +112,21 @@ app = typer.Typer(
 
 FORMATS = ("table", "json", "markdown", "svg")
 
-# Help is drawn before any option is read, so it speaks the locale's language (LANG and friends).
-_EXAMPLES = _(
-    "Examples:\n\n"
-    "  gru-shapes --layers 2 --bidirectional\n\n"
-    "  gru-shapes --module lstm --proj-size 8 --lang ko\n\n"
-    "  gru-shapes --lengths 35,20,7 --format markdown\n\n"
-    "  gru-shapes --input-shape 1,35,12\n\n"
+# Help is translated when drawn, in the language of --lang if given, else the locale's.
+_EXAMPLES = N_(
+    "Examples:\n"
+    "  gru-shapes --layers 2 --bidirectional\n"
+    "  gru-shapes --layers 2 --bidirectional --show checks,parameters\n"
+    "  gru-shapes --module lstm --proj-size 8 --lang ko\n"
+    "  gru-shapes --lengths 35,20,7 --format markdown\n"
+    "  gru-shapes --input-shape 1,35,12\n"
     "  gru-shapes --json | jq .tensors.h_n.shape"
 )
 
 
 @app.callback(
     invoke_without_command=True,
-    help=_(
+    help=N_(
         "Explain every dimension of a real forward pass of nn.GRU, LSTM, RNN or their cells: "
         "input, h_0, output and h_n (and c for LSTMs), or why torch refuses a shape."
     ),
@@ -99,85 +136,78 @@ def explain(
     ctx: typer.Context,
     module: Annotated[
         str,
-        typer.Option(help=_("The torch.nn class: {modules} (any case).").format(modules=", ".join(MODULES))),
+        typer.Option(help=N_("The torch.nn class: {modules} (any case).")),
     ] = DEFAULTS["module"],
-    input_size: Annotated[int, typer.Option(help=_("input_size: features of x at each step."))] = DEFAULTS[
+    input_size: Annotated[int, typer.Option(help=N_("input_size: features of x at each step."))] = DEFAULTS[
         "input_size"
     ],
     hidden_size: Annotated[
-        int, typer.Option(help=_("hidden_size: features of the hidden state."))
+        int, typer.Option(help=N_("hidden_size: features of the hidden state."))
     ] = DEFAULTS["hidden_size"],
-    layers: Annotated[int, typer.Option(help=_("num_layers: how many layers are stacked."))] = DEFAULTS[
+    layers: Annotated[int, typer.Option(help=N_("num_layers: how many layers are stacked."))] = DEFAULTS[
         "layers"
     ],
     bidirectional: Annotated[
-        bool, typer.Option(help=_("bidirectional: run a backward pass too (D = 2)."))
+        bool, typer.Option(help=N_("bidirectional: run a backward pass too (D = 2)."))
     ] = DEFAULTS["bidirectional"],
     batch_first: Annotated[
         bool,
         typer.Option(
             "--batch-first/--seq-first",
-            help=_("Layout of input and output: (batch, seq, feature) or (seq, batch, feature)."),
+            help=N_("Layout of input and output: (batch, seq, feature) or (seq, batch, feature)."),
         ),
     ] = DEFAULTS["batch_first"],
-    bias: Annotated[bool, typer.Option(help=_("bias: learn bias_ih and bias_hh."))] = DEFAULTS["bias"],
+    bias: Annotated[bool, typer.Option(help=N_("bias: learn bias_ih and bias_hh."))] = DEFAULTS["bias"],
     dropout: Annotated[
-        float, typer.Option(help=_("dropout between stacked layers, from 0 to 1."))
+        float, typer.Option(help=N_("dropout between stacked layers, from 0 to 1."))
     ] = DEFAULTS["dropout"],
     proj_size: Annotated[
         int | None,
-        typer.Option(help=_("LSTM only: project h to this many features (0: none)."), show_default=False),
+        typer.Option(help=N_("LSTM only: project h to this many features (0: none)."), show_default="0"),
     ] = DEFAULTS["proj_size"],
     nonlinearity: Annotated[
-        str | None, typer.Option(help=_("RNN and RNNCell only: tanh (default) or relu."), show_default=False)
+        str | None, typer.Option(help=N_("RNN and RNNCell only: tanh or relu."), show_default="tanh")
     ] = DEFAULTS["nonlinearity"],
-    batch_size: Annotated[
-        int, typer.Option(help=_("Sequences in the input batch (0 allowed, as in torch)."))
-    ] = DEFAULTS["batch_size"],
-    seq_len: Annotated[int, typer.Option(help=_("Time steps per sequence (at least 1)."))] = DEFAULTS[
+    batch_size: Annotated[int, typer.Option(help=N_("Sequences in the batch (0 allowed)."))] = DEFAULTS[
+        "batch_size"
+    ],
+    seq_len: Annotated[int, typer.Option(help=N_("Time steps per sequence (at least 1)."))] = DEFAULTS[
         "seq_len"
     ],
     unbatched: Annotated[
-        bool, typer.Option("--unbatched", help=_("Feed one sequence (or step) with no batch dim."))
+        bool, typer.Option("--unbatched", help=N_("Feed one sequence (or step) with no batch dim."))
     ] = DEFAULTS["unbatched"],
     lengths: Annotated[
         str | None,
-        typer.Option(
-            help=_("Pack a batch of these lengths, e.g. 35,20,7 (in this order)."), show_default=False
-        ),
+        typer.Option(help=N_("Pack a batch of these lengths, in this order: 35,20,7."), show_default=False),
     ] = DEFAULTS["lengths"],
     input_shape: Annotated[
         str | None,
-        typer.Option(
-            help=_("Diagnose: feed an input of exactly this shape, e.g. 1,35,12."), show_default=False
-        ),
+        typer.Option(help=N_("Diagnose: try an input of exactly this shape (1,35,12)."), show_default=False),
     ] = DEFAULTS["input_shape"],
     h0_shape: Annotated[
-        str | None, typer.Option(help=_("Diagnose: feed h_0 of exactly this shape."), show_default=False)
+        str | None, typer.Option(help=N_("Diagnose: feed h_0 of exactly this shape."), show_default=False)
     ] = DEFAULTS["h0_shape"],
     c0_shape: Annotated[
         str | None,
-        typer.Option(help=_("Diagnose (LSTM): feed c_0 of exactly this shape."), show_default=False),
+        typer.Option(help=N_("Diagnose (LSTM): feed c_0 of exactly this shape."), show_default=False),
     ] = DEFAULTS["c0_shape"],
     device: Annotated[
-        str, typer.Option(help=_("cpu, cuda, cuda:N, or auto (cuda when available, else cpu)."))
+        str, typer.Option(help=N_("cpu, cuda, cuda:N or auto (cuda if there is one)."))
     ] = DEFAULTS["device"],
-    dtype: Annotated[
-        str, typer.Option(help=_("One of {dtypes}.").format(dtypes=", ".join(DTYPES)))
-    ] = DEFAULTS["dtype"],
+    dtype: Annotated[str, typer.Option(help=N_("One of {dtypes}."))] = DEFAULTS["dtype"],
     seed: Annotated[
-        int, typer.Option(help=_("Seeds the weights and the random input of the live run."))
+        int, typer.Option(help=N_("Seed of the weights and random input of the run."))
     ] = DEFAULTS["seed"],
     dry_run: Annotated[
         bool,
-        typer.Option("--dry-run", help=_("Predict shapes and cost only: no torch, instant at any size.")),
+        typer.Option("--dry-run", help=N_("Predict shapes and cost only: no torch, instant.")),
     ] = DEFAULTS["dry_run"],
     max_memory: Annotated[
         str | None,
         typer.Option(
-            help=_(
-                "Refuse a run estimated above this size (512MiB, 8GB, 2G). "
-                "Default: half the memory available on the device."
+            help=N_(
+                "Refuse runs estimated above this size (512MiB, 8GB, 2G). Default: half the device's memory."
             ),
             show_default=False,
         ),
@@ -185,7 +215,7 @@ def explain(
     lang: Annotated[
         str | None,
         typer.Option(
-            help=_("Language of the explanations: en or ko. Default: from LC_ALL, LC_MESSAGES or LANG."),
+            help=N_("en or ko. Default: from LC_ALL, LC_MESSAGES or LANG."),
             show_default=False,
         ),
     ] = DEFAULTS["lang"],
@@ -193,16 +223,22 @@ def explain(
         str,
         typer.Option(
             "--format",
-            help=_(
-                "table (for terminals), json, markdown (for issues and docs) or svg (an image of the tables)."
-            ),
+            help=N_("table, json, markdown (for issues and docs) or svg."),
         ),
     ] = "table",
-    as_json: Annotated[bool, typer.Option("--json", help=_("Short for --format json."))] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=N_("Short for --format json."))] = False,
+    show: Annotated[
+        str | None,
+        typer.Option(
+            help=N_("Add sections: {names} ({default}: by default)."),
+            show_default=False,
+        ),
+    ] = None,
+    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every section."))] = False,
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_show_version, is_eager=True, help=_("Show the version and exit.")
+            "--version", callback=_show_version, is_eager=True, help=N_("Show the version and exit.")
         ),
     ] = False,
 ) -> None:
@@ -214,10 +250,11 @@ def explain(
     spec = make_spec(**typed)
     with language(spec.lang):
         chosen = _format(output_format, as_json)
+        shown = chosen_sections(show, show_all)
     from gru_shapes.api import report_for
 
     report = report_for(spec)
-    sys.stdout.write(_draw(report, chosen))
+    sys.stdout.write(_draw(report, chosen, shown))
     if not report.passed:
         raise typer.Exit(1)
 
@@ -239,25 +276,26 @@ def _format(output_format: str, as_json: bool) -> str:
     return "json" if as_json else output_format
 
 
-def _draw(report: Report, output_format: str) -> str:
-    """The report in the chosen format, as text for stdout."""
+def _draw(report: Report, output_format: str, show: tuple[str, ...] | None = None) -> str:
+    """The report in the chosen format, as text for stdout; ``show``: the named sections drawn
+    (JSON always carries everything)."""
     if output_format == "json":
         return json.dumps(report.to_dict(), indent=2, ensure_ascii=not utf8(sys.stdout)) + "\n"
     if output_format == "markdown":
         from gru_shapes.markdown import markdown
 
-        return markdown(report)
+        return markdown(report, show)
     from gru_shapes.render import svg, text
 
     if output_format == "svg":
-        return svg(report)
+        return svg(report, show=show)
     # Styles only for a terminal, and none at all under NO_COLOR; tables fit the terminal's width.
     plain = not sys.stdout.isatty() or bool(os.environ.get("NO_COLOR"))
-    return text(report, _width(), styled=not plain)
+    return text(report, _width(), styled=not plain, show=show)
 
 
 @app.command(
-    help=_(
+    help=N_(
         "Answer JSON Lines on stdin: one object of options per line (keys as the long options, "
         '"_" for "-"), one JSON report or error per line on stdout, in order.'
     )

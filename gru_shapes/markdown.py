@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from gru_shapes.i18n import language
 from gru_shapes.report import Report
 from gru_shapes.sections import Column, Note, Panel, Section, Table, sections
 
 
-def markdown(report: Report) -> str:
+def markdown(report: Report, show: Iterable[str] | None = None) -> str:
     """Every section of the report as Markdown: panels as quotes, tables as pipe tables.
 
     >>> from gru_shapes.api import report_for
@@ -16,7 +18,7 @@ def markdown(report: Report) -> str:
     > **gru-shapes**
     """
     with language(report.spec.lang):
-        return "\n\n".join(_block(section) for section in sections(report)) + "\n"
+        return "\n\n".join(_block(section) for section in sections(report, show)) + "\n"
 
 
 def _block(section: Section) -> str:
@@ -47,7 +49,7 @@ def _table(table: Table) -> str:
         if table.passed:  # the first cell is the check's mark: a word, bold when it failed
             cells[0] = _escape(row[0]) if table.passed[index] else f"**{_escape(row[0])}**"
         rows.append("| " + " | ".join(cells) + " |")
-    parts = [f"**{_escape(table.title)}**", "", header, rule, *rows]
+    parts = [f"**{_escape(table.title)}**", "", header, rule, *rows] if table.title else [header, rule, *rows]
     if table.caption:
         parts += ["", f"_{_escape(table.caption)}_"]
     return "\n".join(parts)
@@ -55,7 +57,7 @@ def _table(table: Table) -> str:
 
 def _note(note: Note) -> str:
     text = _escape(note.text)
-    return f"**{text}**" if note.tone == "notice" else text
+    return f"**{text}**" if note.tone in ("notice", "bad") else text
 
 
 def _cell(column: Column, text: str) -> str:

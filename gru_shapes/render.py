@@ -6,11 +6,17 @@ Texts come from :mod:`gru_shapes.sections`; this module only draws them. Every t
 
 from __future__ import annotations
 
+import html as html_text
 import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.panel import Panel as RichPanel
 from rich.table import Table as RichTable
 from rich.text import Text
@@ -19,44 +25,115 @@ from gru_shapes.i18n import language
 from gru_shapes.report import Report
 from gru_shapes.sections import Note, Panel, Section, Table, Tone, sections
 
+# Readable on dark and light backgrounds alike: no yellow (lost on white), no blue (lost on
+# black), and bold for red, which many dark themes draw too dark otherwise.
 _STYLES: dict[Tone, str] = {
     "plain": "",
     "strong": "bold",
-    "good": "green",
-    "bad": "red",
-    "notice": "bold yellow",
-    "warning": "yellow",
+    "good": "bold green",
+    "bad": "bold red",
+    "notice": "bold magenta",
+    "warning": "magenta",
     "code": "bold cyan",
     "dim": "dim",
 }
 
 
-def render(report: Report) -> Group:
-    """Every table of the report, in reading order, as one renderable for ``Console.print``."""
+def render(report: Report, show: Iterable[str] | None = None) -> Group:
+    """The report's sections, in reading order, as one renderable for ``Console.print``;
+    ``show`` names the named sections to draw (by default the default view's)."""
     with language(report.spec.lang):
-        return Group(*(draw(section) for section in sections(report)))
+        return Group(*(draw(section) for section in sections(report, show)))
 
 
-def text(report: Report, width: int | None, styled: bool) -> str:
+def text(report: Report, width: int | None, styled: bool, show: Iterable[str] | None = None) -> str:
     """The tables as text for a terminal: styled, or plain (no escape codes at all) for pipes."""
     console = _console(width, "auto" if styled else None)
-    console.print(render(report))
-    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+    console.print(render(report, show))
+    drawn: str = console.file.getvalue()  # type: ignore[attr-defined]
+    # rich pads titles and notes to the table's width: nobody wants those spaces in a file.
+    return drawn if styled else re.sub(r"[ \t]+$", "", drawn, flags=re.MULTILINE)
 
 
-def svg(report: Report, width: int = 100) -> str:
+def svg(report: Report, width: int = 100, show: Iterable[str] | None = None) -> str:
     """The tables as a standalone SVG image, as a terminal of ``width`` columns would show them."""
     console = _console(width, "truecolor")
-    console.print(render(report))
-    return console.export_svg(title=f"gru-shapes · nn.{report.spec.module}")
+    console.print(render(report, show))
+    return fit_svg(console.export_svg(title=f"gru-shapes · nn.{report.spec.module}"))
 
 
-def html(report: Report, width: int = 110) -> str:
+def html(report: Report, width: int = 110, show: Iterable[str] | None = None) -> str:
     """The tables as an HTML fragment with inline styles, for notebooks."""
     console = _console(width, "truecolor")
-    console.print(render(report))
-    page = '<pre style="font-family: Menlo, Consolas, monospace; line-height: 1.2">{code}</pre>'
-    return console.export_html(inline_styles=True, code_format=page)
+    console.print(render(report, show))
+    page = (
+        "<pre style=\"font-family: Menlo, Consolas, 'DejaVu Sans Mono', 'D2Coding', monospace; "
+        'line-height: 1.2">{code}</pre>'
+    )
+    return _wide_cells(console.export_html(inline_styles=True, code_format=page))
+
+
+@dataclass(frozen=True)
+class View:
+    """A report drawn with chosen sections (``report.show("cost")``): displays itself in Jupyter
+    and with ``rich.print``, as the report itself does with the default view."""
+
+    report: Report
+    names: tuple[str, ...]
+
+    def __rich__(self) -> Group:
+        return render(self.report, self.names)
+
+    def _repr_html_(self) -> str:
+        return html(self.report, show=self.names)
+
+    def __repr__(self) -> str:
+        return f"{self.report!r} showing {', '.join(self.names) or 'the default view'}"
+
+
+_SVG_TEXT = re.compile(r'(<text [^>]*?textLength=")([0-9.]+)("[^>]*>)([^<]*)(</text>)')
+_SVG_FONT = re.compile(r"@font-face \{.*?\}\s*", re.DOTALL)
+
+
+def fit_svg(image: str) -> str:
+    """Size every text run by the cells it takes, and draw it with fonts found offline.
+
+    rich gives each run ``textLength`` = characters × cell width, which squeezes Korean (two
+    cells a syllable) into half its room. Its web fonts come from a CDN: without them box lines
+    break apart, so the image names local monospace fonts and a size whose box glyphs join.
+    """
+
+    def measured(match: re.Match[str]) -> str:
+        content = html_text.unescape(match.group(4))
+        cell = float(match.group(2)) / max(len(content), 1)
+        length = f"{cell * cell_len(content):g}"
+        return match.group(1) + length + match.group(3) + match.group(4) + match.group(5)
+
+    image = _SVG_TEXT.sub(measured, image)
+    image = _SVG_FONT.sub("", image)
+    # Local fonts' box glyphs span about 1.16 em; rich's lines are 1.22 × 20 px apart: at 21 px
+    # they meet (widths stay exact, textLength fixes them).
+    image = image.replace("font-size: 20px;", "font-size: 21px;")
+    return image.replace(
+        "font-family: Fira Code, monospace;",
+        "font-family: 'DejaVu Sans Mono', Menlo, Consolas, 'D2Coding', monospace;",
+    )
+
+
+def _wide_cells(page: str) -> str:
+    """Give each wide character (Korean) exactly two columns in the notebook's HTML, as in a
+    terminal, so that the tables' lines stay aligned whatever font the browser picks."""
+
+    def wrapped(match: re.Match[str]) -> str:
+        return f'<span style="display:inline-block;width:2ch">{match.group(0)}</span>'
+
+    parts = re.split(r"(<[^>]*>)", page)
+    return "".join(
+        part
+        if part.startswith("<")
+        else re.sub(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]", wrapped, part)
+        for part in parts
+    )
 
 
 def _console(width: int | None, color_system: Literal["auto", "truecolor"] | None) -> Console:
@@ -68,6 +145,8 @@ def _console(width: int | None, color_system: Literal["auto", "truecolor"] | Non
         width=width,
         force_terminal=color_system is not None,
         color_system=color_system,
+        # In Jupyter rich would display everything it prints as well: the report displays itself once.
+        force_jupyter=False,
     )
 
 
@@ -76,7 +155,7 @@ def draw(section: Section) -> RenderableType:
     if isinstance(section, Panel):
         return _panel(section)
     if isinstance(section, Table):
-        return _table(section)
+        return _Fitted(section)
     return _note(section)
 
 
@@ -94,27 +173,89 @@ def _panel(panel: Panel) -> RichPanel:
     )
 
 
-def _table(table: Table) -> RichTable:
+class _Fitted:
+    """A table laid out for the width it gets: columns side by side, or, where the longest words
+    would not fit, the stacking columns under their neighbours, so that no word is ever cut."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        stacked = any(c.stacks for c in self.table.columns) and _layout(self.table, False, width) is None
+        yield _table(self.table, stacked, _layout(self.table, stacked, width))
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, _table(self.table, stacked=False, widths=None))
+
+
+def _groups(table: Table, stacked: bool) -> list[list[int]]:
+    """For each drawn column, the table's columns it shows (more than one when stacked)."""
+    groups: list[list[int]] = []
+    for index, column in enumerate(table.columns):
+        if stacked and column.stacks and groups:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return groups
+
+
+def _header(table: Table, group: list[int]) -> str:
+    return " · ".join(table.columns[i].header for i in group if table.columns[i].header)
+
+
+def _layout(table: Table, stacked: bool, width: int) -> list[int] | None:
+    """Each drawn column's width within ``width``, none narrower than its longest word (its whole
+    text where it never wraps); the wide columns share what is left. None when it cannot fit."""
+    groups = _groups(table, stacked)
+    least: list[int] = []
+    most: list[int] = []
+    for group in groups:
+        lead = table.columns[group[0]]
+        lines = [_header(table, group)] + [row[i] for row in table.rows for i in group]
+        words = lines if lead.keep_whole else [w for line in lines for w in line.split()]
+        least.append(max((cell_len(w) for w in words), default=0))
+        most.append(max((cell_len(line) for line in lines), default=0))
+    room = width - (3 * len(groups) - 1)  # one space each side of a column, a rule between two
+    if sum(least) > room:
+        return None
+    wide = [i for i, group in enumerate(groups) if table.columns[group[0]].wide]
+    widths = [least[i] if i in wide else most[i] for i in range(len(groups))]
+    if sum(widths) > room:  # the narrow columns too give up their spare width
+        widths = list(least)
+    spare = room - sum(widths)
+    wanted = sum(most[i] - widths[i] for i in wide)
+    for i in wide:
+        if wanted > 0:
+            widths[i] += min(most[i] - widths[i], spare * (most[i] - widths[i]) // wanted)
+    return widths
+
+
+def _table(table: Table, stacked: bool, widths: list[int] | None) -> RichTable:
     drawn = RichTable(
-        title=Text(table.title),
+        title=Text(table.title, style=_STYLES[table.tone]) if table.title else None,
         title_justify="left",
         caption=Text(table.caption) if table.caption else None,
         caption_justify="left",
         box=box.HEAVY_HEAD,
+        # No outer frame: two lines less per table, and the columns still line up.
+        show_edge=False,
     )
-    for column in table.columns:
+    groups = _groups(table, stacked)
+    for index, group in enumerate(groups):
+        column = table.columns[group[0]]
         drawn.add_column(
-            Text(column.header),
+            Text(_header(table, group)),
             justify="right" if column.numeric else "left",
             no_wrap=column.keep_whole,
-            ratio=1 if column.wide else None,
+            width=widths[index] if widths else None,
             # A cell that must stay whole folds onto a second line rather than lose characters.
             overflow="fold",
         )
-    for index, row in enumerate(table.rows):
-        cells = [Text(cell) for cell in row]
+    for row_index, row in enumerate(table.rows):
+        cells = [Text("\n".join(row[i] for i in group if row[i])) for group in groups]
         if table.passed:
-            cells[0].stylize("green" if table.passed[index] else "bold red")
+            cells[0].stylize("bold green" if table.passed[row_index] else "bold red")
         drawn.add_row(*cells)
     return drawn
 

@@ -73,6 +73,19 @@ class Report:
 
         return html(self)
 
+    def show(self, *names: str, everything: bool = False) -> Any:
+        """The report with more sections drawn, as ``--show`` and ``--all`` draw it: Jupyter and
+        ``rich.print`` show the result. Unknown names raise :class:`~gru_shapes.errors.OptionError`.
+
+        >>> from gru_shapes.api import explain
+        >>> explain(lang="en").show("checks", "cost").names
+        ('index', 'checks', 'cost')
+        """
+        from gru_shapes.render import View
+        from gru_shapes.sections import chosen
+
+        return View(self, chosen(names, everything))
+
     @property
     def observed(self) -> bool:
         return self.observation is not None

@@ -6,12 +6,15 @@ sections, so they cannot disagree. Every number here was computed upstream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from gru_shapes.cost import human_bytes
+from gru_shapes.errors import OptionError
 from gru_shapes.i18n import N_, _
-from gru_shapes.report import Report
+from gru_shapes.report import Check, Report
 from gru_shapes.shapes import Omitted, TensorModel
 
 Tone = Literal["plain", "strong", "good", "bad", "notice", "warning", "code", "dim"]
@@ -39,6 +42,8 @@ class Column:
     numeric: bool = False  # right-aligned
     keep_whole: bool = False  # never wrapped: numbers, shapes, code
     wide: bool = False  # takes the spare width and wraps
+    # On a narrow screen this column's cell goes under the previous column's, in the same cell.
+    stacks: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Table:
     caption: str = ""
     # Per row, for a table of checks: whether it passed (its first cell is the mark).
     passed: tuple[bool, ...] = ()
+    tone: Tone = "plain"  # of the title: "strong" for the answer's tables
 
 
 @dataclass(frozen=True)
@@ -60,23 +66,222 @@ class Note:
 Section = Panel | Table | Note
 
 
-def sections(report: Report) -> list[Section]:
-    """Everything the report shows, in reading order."""
+Builder = Callable[[Report], list[Section]]
+
+
+@dataclass(frozen=True)
+class Named:
+    """A section the reader can ask for by name (``--show NAME``): what builds it, and whether the
+    default view draws it. ``--help`` and the ``--show`` refusal list the names."""
+
+    name: str
+    build: Builder
+    default: bool = False
+
+
+def _input_section(report: Report) -> list[Section]:
+    return [_tensor_table(t) for t in report.tensors if t.key == "input"]
+
+
+def _packed_section(report: Report) -> list[Section]:
+    return [_tensor_table(t) for t in report.tensors if t.key in _PACKED_KEYS]
+
+
+def _states_section(report: Report) -> list[Section]:
+    return [_tensor_table(t) for t in report.tensors if t.key in _INITIAL_KEYS]
+
+
+def _index_section(report: Report) -> list[Section]:
+    if not report.spec.config.bidirectional:
+        return []  # one direction: h_n[i] is layer i, as the h_n table's first row says
+    table = _state_index_table(report)
+    if report.spec.config.num_layers == 1:  # one row: said in a line
+        pairs = zip(table.columns[1:], table.rows[0][1:], strict=True)
+        where = ", ".join(f"{cell} {column.header}" for column, cell in pairs)
+        return [Note(f"{table.title.split(':')[0]}: {where}", tone="strong")]
+    # The title says how to read the grid and is wider than it: a line of its own.
+    return [Note(table.title, tone="strong"), replace(table, title="")]
+
+
+def _checks_section(report: Report) -> list[Section]:
+    return [_checks_table(report)] if report.checks else []
+
+
+def _parameters_section(report: Report) -> list[Section]:
+    return [_parameters_table(report)]
+
+
+def _cost_section(report: Report) -> list[Section]:
+    return [_cost_table(report)]
+
+
+# Every named section, in drawing order. One more is one more line here: (name, builder, default).
+REGISTRY: tuple[Named, ...] = (
+    Named("input", _input_section),
+    Named("states", _states_section),
+    Named("packed", _packed_section),
+    Named("index", _index_section, default=True),
+    Named("checks", _checks_section),
+    Named("parameters", _parameters_section),
+    Named("cost", _cost_section),
+)
+
+_INPUT_KEYS = ("input",)
+_PACKED_KEYS = ("packed_input", "packed_output")
+_INITIAL_KEYS = ("h_0", "c_0")
+
+
+def names() -> tuple[str, ...]:
+    """The names ``--show`` accepts, in drawing order.
+
+    >>> names()[:4]
+    ('input', 'states', 'packed', 'index')
+    """
+    return tuple(named.name for named in REGISTRY)
+
+
+def default_names() -> tuple[str, ...]:
+    """The named sections of the default view."""
+    return tuple(named.name for named in REGISTRY if named.default)
+
+
+def chosen(show: str | Iterable[str] | None = None, everything: bool = False) -> tuple[str, ...]:
+    """The named sections to draw: the default view plus ``show`` (names, or one comma-separated
+    string), or every section.
+
+    >>> chosen("cost, checks")
+    ('index', 'checks', 'cost')
+    >>> try:
+    ...     chosen("nope")
+    ... except OptionError as error:
+    ...     print(error.option, str(error).endswith("got 'nope'"))
+    show True
+    """
+    if everything:
+        return names()
+    asked = show.split(",") if isinstance(show, str) else list(show or ())
+    wanted = {name.strip().lower() for name in asked if name.strip()}
+    unknown = sorted(wanted - set(names()))
+    if unknown:
+        message = _("--show takes {names}; got {value}").format(
+            names=", ".join(names()), value=", ".join(repr(name) for name in unknown)
+        )
+        raise OptionError("show", message)
+    return tuple(name for name in names() if name in wanted or name in default_names())
+
+
+def sections(report: Report, show: Iterable[str] | None = None) -> list[Section]:
+    """What the report shows, in reading order: the call, any refusal, the answer (output and
+    final states), the named sections in ``show`` (by default the default view's), and a closing
+    verdict, always last, where the eye lands.
+
+    >>> from gru_shapes.api import report_for
+    >>> from gru_shapes.spec import make_spec
+    >>> [type(s).__name__ for s in sections(report_for(make_spec(dry_run=True, lang="en")))]
+    ['Panel', 'Note', 'Note', 'Table', 'Table', 'Note']
+    """
+    wanted = default_names() if show is None else tuple(show)
     parts: list[Section] = [_header(report)]
     if report.diagnosis is not None:
         parts.append(_diagnosis(report))
     if not report.observed:
         parts.append(Note(dry_run_notice(), tone="notice"))
-    parts.extend(_tensor_table(t) for t in report.tensors)
-    if report.batch_size_runs is not None:
-        parts.append(Note(_batch_sizes(report.batch_size_runs), tone="plain"))
-    if report.prediction.state_slots:
-        parts.append(_state_index_table(report))
-    if report.checks:
-        parts.append(_checks_table(report))
-    parts.append(_parameters_table(report))
-    parts.append(_cost_table(report))
+    parts.extend(_answer(report, initial_shown="states" in wanted))
+    for named in REGISTRY:
+        if named.name in wanted:
+            parts.extend(named.build(report))
     parts.extend(Note(_("note: {warning}").format(warning=w)) for w in report.warnings)
+    shown = set(wanted)
+    summary = _summary(report, shown)
+    if summary:
+        parts.append(Note(summary, tone="dim"))
+    parts.extend(_verdict(report, checks_shown="checks" in shown))
+    return parts
+
+
+def _answer(report: Report, initial_shown: bool) -> list[Section]:
+    """What people came for: the tensors the call returns, dim by dim."""
+    parts: list[Section] = []
+    for tensor in report.tensors:
+        if tensor.key in (*_INPUT_KEYS, *_INITIAL_KEYS, *_PACKED_KEYS):
+            continue
+        parts.append(_tensor_table(tensor, answer=True))
+        if tensor.key == "output" and report.batch_size_runs is not None:
+            parts.append(Note(_batch_sizes(report.batch_size_runs), tone="plain"))
+    if not initial_shown:
+        line = _initial_line(report)
+        if line:
+            parts.insert(0, Note(line, tone="plain"))
+    return parts
+
+
+def _initial_line(report: Report) -> str:
+    """h_0 (and c_0) in one line: same dims as the final states, or a pointer to ``--show states``."""
+    keys = {t.key for t in report.tensors}
+    pairs = [
+        (a, b)
+        for a, b in (("h_0", "h_n"), ("c_0", "c_n"), ("h_0", "h_1"), ("c_0", "c_1"))
+        if a in keys and b in keys
+    ]
+    if not pairs:
+        return ""
+    given = ", ".join(f"{a} {list(report.tensor(a).shape)}" for a, _b in pairs)
+    same = all(report.tensor(a).dims == report.tensor(b).dims for a, b in pairs)
+    if same:
+        finals = ", ".join(b for _a, b in pairs)
+        return _("{given}: same dims as {finals} (--show states)").format(given=given, finals=finals)
+    return _("{given}: the initial state (--show states)").format(given=given)
+
+
+def _summary(report: Report, shown: set[str]) -> str:
+    """Parameters and cost in one line when their tables are not drawn."""
+    if "parameters" in shown and "cost" in shown:
+        return ""
+    cost = report.cost
+    return _("parameters {count} · memory {total} · MACs {macs} (--show parameters,cost)").format(
+        count=f"{report.prediction.parameter_count:,}",
+        total=human_bytes(cost.total_bytes),
+        macs=f"{cost.macs:,}",
+    )
+
+
+def _verdict(report: Report, checks_shown: bool) -> list[Section]:
+    """The closing lines: a refusal or failed checks in full, or one line saying that all held."""
+    parts: list[Section] = []
+    failed = [c for c in report.checks if not c.passed]
+    if failed and not checks_shown:
+        parts.append(_checks_table(report, only=failed))
+    if failed:
+        parts.append(
+            Note(
+                _("✗ {failed} of {count} checks FAILED on torch's tensors").format(
+                    failed=len(failed), count=len(report.checks)
+                ),
+                tone="bad",
+            )
+        )
+    elif report.checks:
+        more = "" if checks_shown else " " + _("(--show checks)")
+        parts.append(
+            Note(
+                _("✓ all {count} checks held on torch's tensors").format(count=len(report.checks)) + more,
+                tone="good",
+            )
+        )
+    # A refusal is the last word: the checks above are of the run with the shapes torch expects.
+    diagnosis = report.diagnosis
+    if diagnosis is not None and not diagnosis.compatible:
+        count = len(diagnosis.fixes)
+        parts.append(
+            Note(
+                _("✗ torch refuses the shapes given; {count} fixes above, each run and accepted").format(
+                    count=count
+                )
+                if count
+                else _("✗ torch refuses the shapes given; no change of options made it accept them"),
+                tone="bad",
+            )
+        )
     return parts
 
 
@@ -112,11 +317,21 @@ def _call_lines(report: Report) -> list[str]:
 
     name = "cell" if config.is_cell else config.family.lower()
     lstm = config.family == "LSTM"
+    diagnosis = report.diagnosis
+    refused = diagnosis is not None and not diagnosis.compatible
+    if refused:  # the tables below show what it returns with the shapes torch expects
+        verb = _("✗ refused by torch")
     if config.is_cell:
         if lstm:
-            return [f"h_1, c_1 = {name}(input, (h_0, c_0))  {verb}  {shape('h_1')}, {shape('c_1')}"]
-        return [f"h_1 = {name}(input, h_0)  {verb}  {shape('h_1')}"]
+            returned = "" if refused else f"  {shape('h_1')}, {shape('c_1')}"
+            return [f"h_1, c_1 = {name}(input, (h_0, c_0))  {verb}{returned}"]
+        return [f"h_1 = {name}(input, h_0)  {verb}" + ("" if refused else f"  {shape('h_1')}")]
     state = f"({shape('h_n')}, {shape('c_n')})" if lstm else shape("h_n")
+    # The call as it was made: with h_0 (and c_0) only when they were passed.
+    fed = set(diagnosis.fed) if diagnosis is not None else set()
+    hx = ""
+    if "h_0" in fed:
+        hx = ", (h_0, c_0)" if lstm and "c_0" in fed else ", h_0"
     if spec.lengths:
         returned = "packed_output, (h_n, c_n)" if lstm else "packed_output, h_n"
         lengths = list(spec.lengths) if len(spec.lengths) <= 8 else f"<{len(spec.lengths)} lengths>"
@@ -126,9 +341,10 @@ def _call_lines(report: Report) -> list[str]:
             f"{returned} = {name}(packed)  {verb}  data {shape('packed_output')}, {state}",
             f"output, _ = pad_packed_sequence(packed_output, {layout})  {verb}  {shape('output')}",
         ]
+    returned = "" if refused else f"  {shape('output')}, {state}"
     if lstm:
-        return [f"output, (h_n, c_n) = {name}(input)  {verb}  {shape('output')}, {state}"]
-    return [f"outputs, hidden_state = {name}(inputs)  {verb}  {shape('output')}, {state}"]
+        return [f"output, (h_n, c_n) = {name}(input{hx})  {verb}{returned}"]
+    return [f"outputs, hidden_state = {name}(inputs{hx})  {verb}{returned}"]
 
 
 def _header(report: Report) -> Panel:
@@ -136,14 +352,13 @@ def _header(report: Report) -> Panel:
     facts = [
         f"input {list(report.tensor('input').shape)}"
         + (" " + _("unbatched") if report.spec.unbatched else ""),
-        f"device {report.device}",
-        f"dtype {report.spec.dtype}",
+        report.device,
+        report.spec.dtype,
     ]
     if observation is not None:
         facts.append(f"torch {observation.torch_version}")
-        facts.append(_("eval mode, inference_mode"))
     lines = [Line(module_call(report), tone="code")]
-    lines += [Line(line) for line in _call_lines(report)]
+    lines += [Line(line, tone="strong") for line in _call_lines(report)]
     lines.append(Line(" · ".join(facts)))
     return Panel("gru-shapes", tuple(lines))
 
@@ -170,32 +385,31 @@ def _diagnosis(report: Report) -> Panel:
 
 
 def _batch_sizes(runs: tuple[tuple[int, int], ...]) -> str:
-    # The first 24 steps, read off the runs: never one value per step of a long sequence.
-    shown: list[int] = []
-    for size, count in runs:
-        shown += [size] * min(count, 24 - len(shown))
+    # Runs of equal sizes: [3]×7 + [2]×13 + [1]×15 reads at once, and stays short for any length.
+    shown = " + ".join(f"[{size}]×{count}" if count > 1 else f"[{size}]" for size, count in runs[:12])
     steps = sum(count for _size, count in runs)
-    more = " " + _("… ({count} steps)").format(count=steps) if steps > 24 else ""
+    more = " " + _("… ({count} steps)").format(count=f"{steps:,}") if len(runs) > 12 else ""
     return _(
         "batch_sizes = {shown}{more}: sequences still running at each step, "
         "so packed row blocks shrink as short sequences end"
     ).format(shown=shown, more=more)
 
 
-def _tensor_table(tensor: TensorModel) -> Table:
+def _tensor_table(tensor: TensorModel, answer: bool = False) -> Table:
     return Table(
         title=f"{tensor.title}  {list(tensor.shape)}  — {tensor.about}",
         columns=(
             Column(_("dim"), numeric=True),
             Column(_("size"), numeric=True),
             Column(_("name")),
-            Column(_("formula"), keep_whole=True),
+            Column(_("formula"), keep_whole=True, stacks=True),
             Column(_("meaning"), wide=True),
         ),
         rows=tuple(
             (str(index), str(dim.size), dim.name, dim.formula, dim.meaning)
             for index, dim in enumerate(tensor.dims)
         ),
+        tone="strong" if answer else "plain",
     )
 
 
@@ -208,36 +422,42 @@ def _state_index_table(report: Report) -> Table:
         if config.family == "LSTM"
         else _("h_n index map (layer-major)")
     )
-    rows = []
-    for slot in report.prediction.state_slots:
-        direction = 1 if slot.direction == "backward" else 0
-        words = _DIRECTION_WORDS[slot.direction]
-        rows.append((f"h_n[{slot.index}]", str(slot.layer), _(words), f"[{slot.layer}, {direction}]"))
+    # One row per layer, one column per direction: the grid h_n.view(...) makes of dim 0.
+    directions = ("forward", "backward") if config.bidirectional else ("forward",)
+    slots = {(s.layer, s.direction): s.index for s in report.prediction.state_slots}
+    rows = tuple(
+        (str(layer), *(f"h_n[{slots[layer, d]}]" for d in directions))
+        for layer in sorted({layer for layer, _d in slots})  # the listed layers only: never all of them
+    )
+    same = _("same as {view}").format(view=f"{view}[layer, direction]")
     omitted = report.prediction.slots_omitted
-    if omitted is not None:  # after layer 1's rows: the layers left out come between 1 and the last
-        d = config.num_directions
-        rows.insert(2 * d, (f"h_n[{omitted.first * d}:{(omitted.last + 1) * d}]", "…", _omitted(omitted), ""))
+    if omitted is not None:  # after layer 1's row: the layers left out come between 1 and the last
+        rows = (*rows[:2], ("…", _omitted(omitted), *("" for _d in directions[1:])), *rows[2:])
     return Table(
-        title=title,
+        title=f"{title}: {same}",
         columns=(
-            Column(_("slice"), keep_whole=True),
             Column(_("layer"), numeric=True),
-            Column(_("direction")),
-            Column(_("same as {view}").format(view=view), keep_whole=True),
+            *(Column(_(_DIRECTION_WORDS[d]), keep_whole=True) for d in directions),
         ),
-        rows=tuple(rows),
+        rows=rows,
     )
 
 
 _DIRECTION_WORDS = {"forward": N_("forward"), "backward": N_("backward")}
 
 
-def _checks_table(report: Report) -> Table:
+def _checks_table(report: Report, only: Sequence[Check] | None = None) -> Table:
+    checks = report.checks if only is None else tuple(only)
     return Table(
         title=_("checks on this run's tensors"),
-        columns=(Column("", keep_whole=True), Column(_("check"), wide=True), Column(_("detail"), wide=True)),
-        rows=tuple((_("ok") if c.passed else _("FAILED"), c.name, c.detail) for c in report.checks),
-        passed=tuple(c.passed for c in report.checks),
+        caption=_("eval mode, inference_mode") if report.observed else "",
+        columns=(
+            Column("", keep_whole=True),
+            Column(_("check"), wide=True),
+            Column(_("detail"), wide=True, stacks=True),
+        ),
+        rows=tuple((_("ok") if c.passed else _("FAILED"), c.name, c.detail) for c in checks),
+        passed=tuple(c.passed for c in checks),
     )
 
 
@@ -248,20 +468,31 @@ def _parameters_table(report: Report) -> Table:
         bytes=f"{report.cost.parameter_bytes:,}",
         dtype=report.spec.dtype,
     )
+    # The gate layout is the same on most rows: said once in the title, shown only where it differs.
+    layouts = Counter(p.rows for p in prediction.parameters)
+    common = layouts.most_common(1)[0][0] if layouts else ""
+    title = _("parameters (named_parameters() order)")
+    if common:
+        title += " · " + _("rows: gates") + " " + common
     rows = [
-        (p.name, str(list(p.shape)), f"{p.numel:,}", p.rows, p.columns or "") for p in prediction.parameters
+        (
+            p.name,
+            str(list(p.shape)),
+            f"{p.numel:,}",
+            ", ".join(x for x in (p.columns, "" if p.rows == common else p.rows) if x),
+        )
+        for p in prediction.parameters
     ]
     omitted = prediction.parameters_omitted
     if omitted is not None:
         at = sum(1 for p in prediction.parameters if p.layer <= omitted.like)
-        rows.insert(at, ("…", "", f"{omitted.numel:,}", _omitted(omitted), ""))
+        rows.insert(at, ("…", "", f"{omitted.numel:,}", _omitted(omitted)))
     return Table(
-        title=_("parameters (named_parameters() order)"),
+        title=title,
         columns=(
             Column(_("name"), keep_whole=True),
             Column(_("shape"), keep_whole=True),
             Column(_("numel"), numeric=True),
-            Column(_("rows: gates"), wide=True),
             Column(_("columns: what they read"), wide=True),
         ),
         rows=tuple(rows),

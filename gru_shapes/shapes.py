@@ -314,6 +314,15 @@ _AT_OWN_END = {
     "c_n": N_("the final cell state of every layer, taken at each sequence's own last step"),
 }
 
+_AT_BOTH_ENDS = {
+    "h_n": N_(
+        "the final hidden state of every layer: forward at each sequence's own last step, backward at step 0"
+    ),
+    "c_n": N_(
+        "the final cell state of every layer: forward at each sequence's own last step, backward at step 0"
+    ),
+}
+
 
 def _state(spec: Spec, key: str) -> TensorModel:
     config = spec.config
@@ -321,7 +330,8 @@ def _state(spec: Spec, key: str) -> TensorModel:
     if key == "h_n" and config.family == "LSTM":
         title = "h_n"
     if key in _AT_OWN_END and spec.lengths:
-        about = _AT_OWN_END[key]
+        # Run backward, the reverse direction ends at step 0 of every sequence.
+        about = _AT_BOTH_ENDS[key] if config.bidirectional else _AT_OWN_END[key]
     about = _(about)
     dims: list[Dim] = []
     if not config.is_cell:

@@ -1,9 +1,9 @@
-"""Draw the README's screenshot: `gru-shapes --layers 2 --bidirectional` as SVG, from its header
-to the h_n index map (the checks, parameters and cost tables that follow are left out).
+"""Draw the README's screenshot: `gru-shapes --layers 2 --bidirectional` as SVG, the whole default view.
 
     python scripts/screenshot.py [docs/screenshot.svg]
 
-The image is a real run, exported by rich, never drawn by hand; a test runs this script.
+The image is a real run, exported by rich, never drawn by hand; a test runs this script. It names
+local monospace fonts only (no web font), so it draws the same offline.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from gru_shapes.api import report_for
-from gru_shapes.render import draw
-from gru_shapes.sections import Table, sections
+from gru_shapes.render import fit_svg, render
 from gru_shapes.spec import make_spec
 
 COMMAND = "gru-shapes --layers 2 --bidirectional"
@@ -27,14 +26,16 @@ WIDTH = 100
 def main(target: Path) -> None:
     report = report_for(make_spec(layers=2, bidirectional=True, lang="en"))
     console = Console(
-        record=True, width=WIDTH, file=io.StringIO(), color_system="truecolor", force_terminal=True
+        record=True,
+        width=WIDTH,
+        file=io.StringIO(),
+        color_system="truecolor",
+        force_terminal=True,
+        force_jupyter=False,
     )
     console.print(Text(f"$ {COMMAND}", style="bold"))
-    for section in sections(report):
-        console.print(draw(section))
-        if isinstance(section, Table) and "index map" in section.title:
-            break
-    target.write_text(console.export_svg(title=COMMAND))
+    console.print(render(report))
+    target.write_text(fit_svg(console.export_svg(title=COMMAND)))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gru_shapes.sections import names
 from tests.conftest import Cli
 
 
@@ -37,7 +38,7 @@ def test_the_notebook_cells(
 
 
 def test_tables_explain_every_part(cli: Cli) -> None:
-    result = cli("--layers", "2", "--bidirectional")
+    result = cli("--layers", "2", "--bidirectional", "--all")
     assert result.exit_code == 0, result.output
     for fragment in [
         "nn.GRU(input_size=10, hidden_size=32, num_layers=2, batch_first=True,",
@@ -46,9 +47,56 @@ def test_tables_explain_every_part(cli: Cli) -> None:
         "h_n index map",
         "27,264 parameters",
         "weight_hh_l1_reverse",
+        "checks on this run's tensors",
+        "cost of one forward pass",
+        "x, the sequences fed to the module",
     ]:
         assert fragment in result.stdout, fragment
     assert result.stderr == ""
+
+
+def test_the_default_view_answers_and_points_to_the_rest(cli: Cli) -> None:
+    result = cli("--layers", "2", "--bidirectional", env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for fragment in ["h_n (hidden_state)", "D × hidden_size = 2 × 32", "h_n index map", "h_n[3]", "--show"]:
+        assert fragment in result.stdout, fragment
+    for fragment in ["weight_hh_l1_reverse", "checks on this run's tensors", "cost of one forward pass"]:
+        assert fragment not in result.stdout, fragment
+    assert result.stdout.splitlines()[-1].startswith("✓ all 7 checks held")
+
+
+@pytest.mark.parametrize(
+    ("args", "present", "absent"),
+    [
+        (["--show", "checks"], "checks on this run's tensors", "weight_ih_l0"),
+        (["--show", "parameters,cost"], "weight_ih_l0", "checks on this run's tensors"),
+        (["--show", " Input , states"], "x, the sequences fed to the module", "weight_ih_l0"),
+        (["--all"], "weight_ih_l0", "(--show"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else "",
+)
+def test_show_adds_named_sections(cli: Cli, args: list[str], present: str, absent: str) -> None:
+    result = cli(*args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert present in result.stdout and absent not in result.stdout
+
+
+def test_show_refuses_an_unknown_name_in_one_line(cli: Cli) -> None:
+    result = cli("--show", "checks,charts")
+    assert result.exit_code == 2 and result.stdout == ""
+    allowed = ", ".join(names())
+    assert result.stderr.strip().splitlines() == [f"gru-shapes: error: --show takes {allowed}; got 'charts'"]
+
+
+def test_a_refusal_is_the_last_word(cli: Cli) -> None:
+    result = cli("--input-shape", "35,4,10", "--h0-shape", "1,4,32", env={"COLUMNS": "80"})
+    assert result.exit_code == 1
+    assert "gru(inputs, h_0)" in result.stdout and "refused by torch" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("✗ torch refuses the shapes given")
+
+
+def test_json_carries_every_field_whatever_is_shown(cli: Cli) -> None:
+    assert cli.json("--show", "cost") == cli.json("--all") == cli.json()
 
 
 def test_json_is_one_document_on_stdout_and_nothing_else(cli: Cli) -> None:

@@ -15,7 +15,7 @@ NOTEBOOK = Path(__file__).parent.parent / "docs" / "notebook.md"
 # A shown command, then (a few lines on) the call line it printed.
 RUN = re.compile(
     r"^\$ gru-shapes(?P<args>[^\n]*)\n(?:[^\n]*\n){0,3}?[│ ]*outputs, hidden_state = gru\(inputs\)\s+"
-    r"(?:returns|결과)\s+(?P<output>\[[\d, ]+\]), (?P<hidden>\[[\d, ]+\])",
+    r"(?:returns|반환)\s+(?P<output>\[[\d, ]+\]), (?P<hidden>\[[\d, ]+\])",
     re.MULTILINE,
 )
 
@@ -33,3 +33,26 @@ def test_every_command_of_the_walkthrough_returns_what_it_shows(cli: Cli, run: r
     shapes = report["tensors"]["output"]["shape"], report["tensors"]["h_n"]["shape"]
     assert shapes == (json.loads(run["output"]), json.loads(run["hidden"]))
     assert report["lang"] == ("ko" if "--lang ko" in run["args"] else "en")
+
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+@pytest.mark.parametrize(("lang", "marker"), [("en", "## What it shows"), ("ko", "## Korean and English")])
+def test_the_readmes_sample_output_is_the_tools_own(lang: str, marker: str) -> None:
+    from gru_shapes.api import report_for
+    from gru_shapes.render import text
+    from gru_shapes.spec import make_spec
+
+    section = README.read_text().split(marker, 1)[1]
+    sample = section.split("```\n", 2)[1].rstrip("\n")
+    if lang == "ko":
+        sample = sample.split("\n", 1)[1]  # the command line shown above the output
+    drawn = text(report_for(make_spec(layers=2, bidirectional=True, lang=lang)), 100, styled=False)
+
+    # Regenerate with: COLUMNS=100 gru-shapes --layers 2 --bidirectional [--lang ko]. Only torch's
+    # version may differ (and the panel's padding after it).
+    def pinned(output: str) -> str:
+        return re.sub(r"torch \S+ *│", "torch X │", output)
+
+    assert pinned(sample) == pinned(drawn.rstrip("\n"))

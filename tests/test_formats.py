@@ -15,6 +15,9 @@ from rich.cells import cell_len
 
 from gru_shapes.api import report_for
 from gru_shapes.cli import _draw
+from gru_shapes.i18n import language
+from gru_shapes.render import text
+from gru_shapes.sections import Note, Panel, Table, names, sections
 from gru_shapes.spec import make_spec
 from tests.conftest import Cli
 
@@ -48,7 +51,7 @@ def markdown_tables(text: str) -> list[list[list[str]]]:
     ids=" ".join,
 )
 def test_markdown_pastes_as_well_formed_tables(cli: Cli, args: list[str]) -> None:
-    result = cli("--format", "markdown", *args)
+    result = cli("--format", "markdown", "--all", *args)
     assert result.exit_code in (0, 1), result.output
     text = result.stdout
     assert ANSI not in text
@@ -118,7 +121,7 @@ def test_piped_output_has_no_escape_codes() -> None:
 def test_tables_fit_the_width_and_never_cut_a_number(cli: Cli, columns: int, options: dict[str, Any]) -> None:
     args = [word for name, value in options.items() for word in (f"--{name.replace('_', '-')}", str(value))]
     args = [a for a in args if a != "True"]
-    result = cli(*args, env={"COLUMNS": str(columns)})
+    result = cli("--all", *args, env={"COLUMNS": str(columns)})
     assert result.exit_code == 0, result.output
     assert max(cell_len(line) for line in result.stdout.splitlines()) <= columns
     assert "…" not in result.stdout  # rich marks a cut cell with an ellipsis
@@ -143,3 +146,73 @@ def test_the_screenshot_script_draws_the_readme_image(tmp_path: Path) -> None:
         text = "".join(root.itertext()).replace("\xa0", " ")
         assert "gru-shapes --layers 2 --bidirectional" in text
         assert "h_n (hidden_state)" in text and "[4, 1, 32]" in text
+        assert "✓ all 7 checks held" in text
+        # Right offline: no web font to fetch.
+        assert "@font-face" not in image.read_text() and "cdnjs" not in image.read_text()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_svg_text_run_is_as_wide_as_its_cells(cli: Cli, lang: str) -> None:
+    result = cli("--format", "svg", "--layers", "2", "--bidirectional", "--all", "--lang", lang)
+    assert result.exit_code == 0, result.output
+    root = ElementTree.fromstring(result.stdout)
+    runs = [e for e in root.iter() if e.tag.endswith("text") and e.get("textLength")]
+    assert len(runs) > 50
+    widths = {float(e.get("textLength", 0)) / cell_len(e.text or "") for e in runs if (e.text or "").strip()}
+    assert max(widths) - min(widths) < 0.01, widths  # one cell width for every run, Korean ones too
+    assert "차원" in result.stdout if lang == "ko" else "dim" in result.stdout
+    assert "@font-face" not in result.stdout and "https://" not in result.stdout.split("<style")[1]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"layers": 2, "bidirectional": True},
+        {"module": "LSTM", "proj_size": 8, "layers": 2, "lengths": "35,20,7", "bidirectional": True},
+        {"module": "GRUCell", "batch_size": 3},
+        {"module": "RNN", "nonlinearity": "relu", "unbatched": True},
+        {"input_shape": "35,4,10", "h0_shape": "1,4,32"},
+        {"seq_len": 10**6, "hidden_size": 4096, "dry_run": True},
+    ],
+    ids=lambda o: ",".join(o),
+)
+def test_no_word_is_broken_at_60_columns(options: dict[str, Any], lang: str) -> None:
+    report = report_for(make_spec(lang=lang, **options))
+    drawn = text(report, 60, styled=False, show=names())
+    lines = drawn.splitlines()
+    assert max(cell_len(line) for line in lines) <= 60
+    with language(lang):
+        parts = sections(report, names())
+    for part in parts:
+        texts = [part.text] if isinstance(part, Note) else []
+        if isinstance(part, Table):
+            texts = [
+                part.title,
+                part.caption,
+                *(c.header for c in part.columns),
+                *(c for r in part.rows for c in r),
+            ]
+        if isinstance(part, Panel):
+            texts = [part.title, *(line.label + line.text for line in part.lines)]
+        for word in {w for t in texts for w in t.split()}:
+            assert any(word in line for line in lines), (word, drawn)
+
+
+def test_markdown_follows_the_selection(cli: Cli) -> None:
+    default = cli("--format", "markdown", "--layers", "2").stdout
+    more = cli("--format", "markdown", "--layers", "2", "--show", "parameters").stdout
+    assert "weight_ih_l0" not in default and "weight_ih_l0" in more
+    assert "h_n (hidden_state)" in default and default.rstrip().endswith("(--show checks)")
+
+
+def test_korean_in_notebook_html_takes_two_columns_a_syllable() -> None:
+    from gru_shapes.render import html
+
+    page = html(report_for(make_spec(lang="ko", layers=2, bidirectional=True)))
+    text = re.sub(r"<[^>]*>", "", page)
+    assert "차원" in text
+    # Every Korean syllable sits in a box two columns wide, whatever font the browser has.
+    syllables = re.findall(r"[\uac00-\ud7a3]", text)
+    boxed = re.findall(r'<span style="display:inline-block;width:2ch">[\uac00-\ud7a3]</span>', page)
+    assert len(boxed) == len(syllables) > 20

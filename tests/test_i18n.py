@@ -18,6 +18,7 @@ from rich.console import Console
 from gru_shapes.api import report_for
 from gru_shapes.i18n import default_lang
 from gru_shapes.render import render
+from gru_shapes.sections import names
 from gru_shapes.spec import make_spec
 from tests.conftest import Cli
 
@@ -61,16 +62,23 @@ def test_the_language_follows_the_locale(environ: dict[str, str], lang: str) -> 
 
 
 def lines_of_tables(text: str) -> list[list[str]]:
-    """Each table of the output as its lines, from its top border to its bottom border."""
-    tables, current = [], None
+    """Each table of the output as its lines, from its header row (ruled with ┃) to its last row
+    (ruled with │); each panel from its top border to its bottom border."""
+    tables: list[list[str]] = []
+    current: list[str] | None = None
     for line in text.splitlines():
-        if line.startswith(("┏", "╭", "┌")):
+        if current is None and (line.startswith("╭") or "┃" in line):
             current = [line]
-        elif current is not None:
+        elif current is not None and (line.startswith(("│", "╰")) or set(line) & set("┃━│")):
             current.append(line)
-            if line.startswith(("└", "╰")):
+            if line.startswith("╰"):
                 tables.append(current)
                 current = None
+        elif current is not None:
+            tables.append(current)
+            current = None
+    if current is not None:
+        tables.append(current)
     return tables
 
 
@@ -87,23 +95,23 @@ KOREAN_CASES = [
 @pytest.mark.parametrize("options", KOREAN_CASES, ids=lambda o: ",".join(o))
 def test_korean_tables_keep_their_columns_aligned(options: dict[str, Any], width: int) -> None:
     console = Console(file=io.StringIO(), width=width, color_system=None)
-    console.print(render(report_for(make_spec(lang="ko", **options))))
+    console.print(render(report_for(make_spec(lang="ko", **options)), show=names()))
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "차원" in text and "의미" in text
     tables = lines_of_tables(text)
     assert len(tables) >= 3
     for table in tables:
-        widths = {cell_len(line) for line in table}
-        assert len(widths) == 1, table  # every row as wide as the borders: no column pushed out
-        assert widths.pop() <= width
-        if not table[0].startswith("┏"):
-            continue  # a panel: no columns
-        # Vertical rules of the body rows stand at the same columns as those of the header rule.
-        rule = next(line for line in table if line.startswith("┡"))
-        joints = {cell_len(rule[:i]) for i, c in enumerate(rule) if c in "╇┼"}
+        assert max(cell_len(line) for line in table) <= width
+        if table[0].startswith("╭"):
+            assert len({cell_len(line) for line in table}) == 1, table  # a panel: its sides stay straight
+            continue
+        # The rules of the header, its underline and every body row stand at the same columns.
+        rule = next(line for line in table if "╇" in line)
+        joints = {cell_len(rule[:i]) for i, c in enumerate(rule) if c == "╇"}
+        assert {cell_len(table[0][:i]) for i, c in enumerate(table[0]) if c == "┃"} == joints, table
         for line in table:
-            if line.startswith("│"):
-                assert {cell_len(line[:i]) for i, c in enumerate(line) if c == "│"} >= joints, line
+            if "│" in line:
+                assert {cell_len(line[:i]) for i, c in enumerate(line) if c == "│"} == joints, line
 
 
 def test_lang_ko_explains_everything_in_korean_but_keeps_json_keys_english(cli: Cli) -> None:
@@ -112,7 +120,7 @@ def test_lang_ko_explains_everything_in_korean_but_keeps_json_keys_english(cli: 
     h_n = report["tensors"]["h_n"]
     assert [d["name"] for d in h_n["dims"]] == ["layer_direction", "batch", "hidden"]
     assert h_n["dims"][0]["meaning"] == "층 우선: i = 층 × 2 + 방향"
-    assert report["checks"][0]["name"] == "output 의 shape가 예측과 같음"
+    assert report["checks"][0]["name"] == "output의 shape가 예측과 같음"
     assert report["h_n_index"][1]["direction"] == "backward"
 
 
@@ -135,8 +143,8 @@ def test_the_locale_alone_gives_korean_and_lc_all_overrides_it() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--layers", "0"], "gru-shapes: 오류: --layers 는 1 이상의 정수여야 합니다. 받은 값: 0"),
-        (["--module", "grucell", "--layers", "2"], "--layers 는 nn.GRUCell 에 쓸 수 없습니다"),
+        (["--layers", "0"], "gru-shapes: 오류: --layers는 1 이상의 정수여야 합니다. 받은 값: 0"),
+        (["--module", "grucell", "--layers", "2"], "--layers는 nn.GRUCell에 쓸 수 없습니다"),
         (["--max-memory", "1KiB"], "예산 1.0 KiB(--max-memory)을 넘습니다"),
     ],
 )
@@ -158,6 +166,6 @@ def test_batch_lines_choose_their_language(cli: Cli) -> None:
     lines = '{"lang": "ko", "layers": 0}\n{"lang": "ko", "dry_run": true}\n{"layers": 0}\n'
     result = cli.runner.invoke(app, ["batch"], input=lines)
     korean_error, korean_report, english_error = (json.loads(line) for line in result.stdout.splitlines())
-    assert korean_error["error"]["message"].startswith("--layers 는")
+    assert korean_error["error"]["message"].startswith("--layers는")
     assert korean_report["tensors"]["input"]["dims"][1]["meaning"] == "time step 수, 순서대로 읽음"
     assert english_error["error"]["message"].startswith("--layers must be")

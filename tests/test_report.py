@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -20,6 +21,8 @@ from gru_shapes.spec import make_spec
 from tests.strategies import valid_options
 
 SCHEMA = json.loads(resources.files("gru_shapes").joinpath("report.schema.json").read_text())
+
+ROOT = Path(__file__).parent.parent
 
 
 def validate(document: dict[str, Any]) -> None:
@@ -201,3 +204,29 @@ def test_batch_sizes_other_than_predicted_fail_their_check() -> None:
     failed = [c for c in report.checks if not c.passed]
     assert [c.name for c in failed] == ["batch_sizes as predicted (runs of [size, steps])"]
     assert failed[0].detail == "predicted [[3, 2], [1, 3]], torch [[3, 1], [2, 1], [1, 3]]"
+
+
+def test_a_report_displays_itself_once_in_a_real_notebook() -> None:
+    import warnings
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("from gru_shapes import explain"),
+        nbformat.v4.new_code_cell('explain(num_layers=2, bidirectional=True, lang="ko")'),
+        nbformat.v4.new_code_cell('explain(lang="en").show("cost")'),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the kernel machinery's own deprecations are not ours
+        NotebookClient(notebook, timeout=120, kernel_name="python3").execute(cwd=str(ROOT))
+    outputs = [cell.outputs for cell in notebook.cells]
+    assert outputs[0] == []
+    for cell_outputs, fragment in (
+        (outputs[1], "h_n (hidden_state)"),
+        (outputs[2], "cost of one forward pass"),
+    ):
+        assert [o.output_type for o in cell_outputs] == ["execute_result"], cell_outputs
+        page = cell_outputs[0].data["text/html"]
+        assert fragment in page.replace("&nbsp;", " ")
