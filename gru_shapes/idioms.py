@@ -88,7 +88,7 @@ class _Layout:
         return f"output[{step}, :, {features}]"
 
     def gather(self, features: str = "") -> str:
-        rows = "torch.arange(len(lengths))"
+        rows = "torch.arange(B)"
         index = f"{rows}, lengths - 1" if self.batch_first else f"lengths - 1, {rows}"
         return f"output[{index}{', ' + features if features else ''}]"
 
