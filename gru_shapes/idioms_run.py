@@ -6,6 +6,7 @@ Every expression is run as the very text the report shows, in a namespace of the
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import torch
@@ -19,9 +20,6 @@ from gru_shapes.spec import Spec
 
 # Two kernels computing the same numbers agree to about this much, by dtype.
 TOLERANCE = {"float64": 1e-10, "float32": 1e-5, "float16": 1e-2, "bfloat16": 2e-2}
-# A default hand-off decoder larger than this is not built unless asked for: the memory guard
-# weighed the encoder alone.
-_DEFAULT_DECODER_BYTES = 64 * 2**20
 
 
 def evaluate(
@@ -32,7 +30,8 @@ def evaluate(
         return {}
     with torch.inference_mode():
         rows = evaluate_idioms(spec, returned)
-        handoff = evaluate_handoff(spec, returned) if _decoder_wanted(spec) else None
+        # Building and feeding decoders is more than indexing what the run returned: only on request.
+        handoff = evaluate_handoff(spec, returned) if handing.asked(spec) else None
         carried = evaluate_chunks(spec, module, fed, returned) if spec.chunks else None
     return {"idioms": rows, "handoff": handoff, "chunks": carried}
 
@@ -95,54 +94,70 @@ def verdict(
     return None
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(text: str, mode: str) -> Any:
+    """The expression's code object: the same text compiles once however many runs show it."""
+    return compile(text, "<gru-shapes>", mode)
+
+
 def evaluate_idioms(spec: Spec, returned: dict[str, torch.Tensor]) -> tuple[IdiomRow, ...]:
     """Every idiom of ``spec`` evaluated as written, with the quantity it turned out to equal."""
     names = namespace(spec, returned)
     quantities = references(spec, returned)
     rows = []
     for idiom in idioms(spec):
-        value = eval(idiom.expression, names)  # the text shown is the code run
+        value = eval(_compiled(idiom.expression, "eval"), names)  # the text shown is the code run
         equals = verdict(value, quantities, spec.dtype, idiom.expected)
         rows.append(IdiomRow(idiom.expression, tuple(value.shape), idiom.holds, equals, idiom.pitfall))
     return tuple(rows)
 
 
-def _decoder_wanted(spec: Spec) -> bool:
-    """Asked for, or small enough to build without asking."""
-    if handing.asked(spec):
-        return True
-    wanted = handing.decoder(spec)
-    gates = {"GRU": 3, "LSTM": 4, "RNN": 1}[wanted.module]
-    size = wanted.hidden_size
-    per_layer = gates * size * (spec.config.input_size + 3 * size)
-    return per_layer * wanted.num_layers * 8 <= _DEFAULT_DECODER_BYTES
-
-
 def build_decoder(spec: Spec, device: torch.device, dtype: torch.dtype) -> torch.nn.Module:
-    """The decoder as the report names it, seeded from the spec's seed."""
+    """The decoder as the report names it. Only whether it accepts a state is asked of it, so
+    its weights are zeros: no random draw, and one built decoder serves every run like it."""
     wanted = handing.decoder(spec)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(spec.seed)
-        decoder: torch.nn.Module = getattr(torch.nn, wanted.module)(
-            spec.config.input_size,
-            wanted.hidden_size,
-            num_layers=wanted.num_layers,
-            batch_first=spec.config.batch_first,
-        )
-    return decoder.to(device=device, dtype=dtype).eval()
+    return _zeroed(
+        wanted.module,
+        (spec.config.input_size, wanted.hidden_size),
+        wanted.num_layers,
+        spec.config.batch_first,
+        device,
+        dtype,
+    )
 
 
 def bridges(spec: Spec, device: torch.device, dtype: torch.dtype) -> dict[str, torch.nn.Module]:
-    """The linear bridges the ``bridge`` recipe builds once, in the model's ``__init__``."""
+    """The linear bridges the ``bridge`` recipe builds once, in the model's ``__init__`` (zeros
+    here too: the recipe is checked for its shapes)."""
     config = spec.config
-    wanted = handing.decoder(spec)
+    hidden = handing.decoder(spec).hidden_size
     d = config.num_directions
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(spec.seed)
-        built = {"bridge": torch.nn.Linear(d * config.h_size, wanted.hidden_size)}
-        if config.family == "LSTM":
-            built["bridge_c"] = torch.nn.Linear(d * config.hidden_size, wanted.hidden_size)
-    return {name: layer.to(device=device, dtype=dtype) for name, layer in built.items()}
+    built = {"bridge": _zeroed("Linear", (d * config.h_size, hidden), 0, False, device, dtype)}
+    if config.family == "LSTM":
+        built["bridge_c"] = _zeroed("Linear", (d * config.hidden_size, hidden), 0, False, device, dtype)
+    return built
+
+
+@functools.lru_cache(maxsize=16)
+def _zeroed(
+    name: str,
+    sizes: tuple[int, int],
+    layers: int,
+    batch_first: bool,
+    device: torch.device,
+    dtype: torch.dtype,
+) -> torch.nn.Module:
+    keywords: dict[str, Any] = {"dtype": dtype}
+    if name != "Linear":
+        keywords |= {"num_layers": layers, "batch_first": batch_first}
+    # Built on the meta device, so no weight is drawn and the caller's random generator is left alone.
+    with torch.device("meta"):
+        module: torch.nn.Module = getattr(torch.nn, name)(*sizes, **keywords)
+    module = module.to_empty(device=device)
+    with torch.no_grad():
+        for parameter in module.parameters():
+            parameter.zero_()
+    return module.eval()
 
 
 def run_recipe(
@@ -151,7 +166,7 @@ def run_recipe(
     """Execute the recipe's text, feed its state to ``decoder`` with one step of input, and
     return h_0's shape, torch's refusal (None: accepted) and the states made."""
     scope = dict(names)
-    exec(recipe.code, scope)  # the text shown is the code run
+    exec(_compiled(recipe.code, "exec"), scope)  # the text shown is the code run
     made: dict[str, torch.Tensor] = {key: scope[key] for key in ("h_0", "c_0") if key in scope}
     state = (made["h_0"], made["c_0"]) if "c_0" in made else made["h_0"]
     try:
