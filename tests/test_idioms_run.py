@@ -65,3 +65,13 @@ def test_the_chunk_comparison_fails_on_a_changed_tensor() -> None:
     assert compare(whole, [t.clone() for t in whole], "float32") == (0.0, True)
     diff, equal = compare(whole, [whole[0] + 0.5, whole[1]], "float32")
     assert not equal and diff == pytest.approx(0.5)
+
+
+def test_an_empty_batch_keeps_to_the_expected_state() -> None:
+    spec = make_spec(bidirectional=True, batch_size=0)
+    module = torch.nn.GRU(10, 32, bidirectional=True, batch_first=True).eval()
+    with torch.no_grad():
+        output, h_n = module(torch.randn(0, 35, 10))
+    quantities = references(spec, {"output": output, "h_n": h_n})
+    assert verdict(output[:, -1], quantities, "float32") is None
+    assert verdict(h_n[-1], quantities, "float32", "h_last_backward") == "h_last_backward"
