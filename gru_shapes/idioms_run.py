@@ -15,7 +15,8 @@ from gru_shapes import chunks as chunking
 from gru_shapes import handoff as handing
 from gru_shapes.chunks import Chunks, LastBatch
 from gru_shapes.handoff import HandoffRow, Recipe
-from gru_shapes.idioms import IdiomRow, idioms
+from gru_shapes.i18n import current
+from gru_shapes.idioms import Idiom, IdiomRow, idioms
 from gru_shapes.spec import Spec
 
 # Two kernels computing the same numbers agree to about this much, by dtype.
@@ -92,9 +93,20 @@ def verdict(
     order = ([first] if first in quantities else []) + [key for key in quantities if key != first]
     for key in order:
         expected = quantities[key]
-        if value.shape == expected.shape and torch.allclose(value, expected, rtol=tolerance, atol=tolerance):
+        if value.shape != expected.shape:
+            continue
+        # On the CPU the final states are copied into output bit for bit; other kernels may round.
+        if torch.equal(value, expected) or (
+            value.device.type != "cpu" and torch.allclose(value, expected, rtol=tolerance, atol=tolerance)
+        ):
             return key
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _idioms(spec: Spec, lang: str) -> tuple[Idiom, ...]:
+    """The idioms of a spec in a language: the same question asked again (batch lines) reuses them."""
+    return idioms(spec)
 
 
 @functools.lru_cache(maxsize=512)
@@ -108,7 +120,7 @@ def evaluate_idioms(spec: Spec, returned: dict[str, torch.Tensor]) -> tuple[Idio
     names = namespace(spec, returned)
     quantities = references(spec, returned)
     rows = []
-    for idiom in idioms(spec):
+    for idiom in _idioms(spec, current()):
         value = eval(_compiled(idiom.expression, "eval"), names)  # the text shown is the code run
         equals = verdict(value, quantities, spec.dtype, idiom.expected)
         rows.append(IdiomRow(idiom.expression, tuple(value.shape), idiom.holds, equals, idiom.pitfall))
