@@ -75,3 +75,29 @@ def test_an_empty_batch_keeps_to_the_expected_state() -> None:
     quantities = references(spec, {"output": output, "h_n": h_n})
     assert verdict(output[:, -1], quantities, "float32") is None
     assert verdict(h_n[-1], quantities, "float32", "h_last_backward") == "h_last_backward"
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"layers": 2, "bidirectional": True, "batch_size": 3, "chunks": 4, "decoder_layers": 2},
+        {"module": "LSTM", "proj_size": 8, "lengths": [20, 3, 9], "decoder_module": "LSTM"},
+        {"module": "RNN", "unbatched": True, "chunks": 5, "decoder_hidden_size": 16},
+    ],
+    ids=["gru", "lstm-packed", "rnn-unbatched"],
+)
+def test_on_cuda_the_verdicts_are_the_cpus(options: dict[str, object]) -> None:
+    from gru_shapes.api import report_for
+
+    gpu, cpu = (report_for(make_spec(device=device, **options)) for device in ("cuda", "cpu"))
+    assert [(r.expression, r.shape, r.equals) for r in gpu.idioms] == [
+        (r.expression, r.shape, r.equals) for r in cpu.idioms
+    ]
+    assert [(r.name, r.verified) for r in gpu.handoff or ()] == [
+        (r.name, r.verified) for r in cpu.handoff or ()
+    ]
+    assert (gpu.chunks is None) == (cpu.chunks is None)
+    if gpu.chunks is not None and cpu.chunks is not None:
+        assert gpu.chunks.equal == cpu.chunks.equal
