@@ -75,10 +75,12 @@ def handoff_section(report: Report) -> list[Section]:
         for row in rows_in
     )
     table = Table(
-        title=_("handing the final state to {decoder}").format(decoder=rows_in[0].decoder),
+        title=_("handing the final state to a decoder: {decoder}").format(decoder=rows_in[0].decoder),
         columns=(Column("", keep_whole=True), Column(_("code"), wide=True), Column(_("gives"), wide=True)),
         rows=rows,
-        caption=_("ok: a real decoder of this configuration accepted the state, and the halves pair up"),
+        caption=_(
+            "{ok}: a real decoder of this configuration accepted the state, and the halves pair up"
+        ).format(ok=_("ok")),
         passed=tuple(row.verified for row in rows_in),
     )
     return [table]
