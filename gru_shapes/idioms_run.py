@@ -291,12 +291,17 @@ def last_batch(spec: Spec, module: torch.nn.Module, x: torch.Tensor, steps: int)
         module(small, state)
     except RuntimeError as refusal:
         error = str(refusal).strip().splitlines()[0]
-    fix = chunking.last_batch_fix(spec)
-    scope: dict[str, Any] = {"h": state, "x": small, "__builtins__": {"tuple": tuple}}
-    exec(fix, scope)  # the fix as shown
+    fix, alternative = chunking.last_batch_fix(spec), chunking.sized_from_input(spec)
+    fixed = all(_runs_after(code, state, small, module) for code in (fix, alternative))
+    return LastBatch(carried, given, error, fix, fixed, alternative)
+
+
+def _runs_after(code: str, state: Any, x: torch.Tensor, module: torch.nn.Module) -> bool:
+    """Whether ``module`` accepts the state ``code`` (the fix as shown) makes from ``h`` and ``x``."""
+    scope: dict[str, Any] = {"h": state, "x": x, "__builtins__": {"tuple": tuple}}
+    exec(_compiled(code, "exec"), scope)
     try:
-        module(small, scope["h"])
-        fixed = True
+        module(x, scope["h"])
     except RuntimeError:
-        fixed = False
-    return LastBatch(carried, given, error, fix, fixed)
+        return False
+    return True

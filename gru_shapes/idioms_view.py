@@ -130,6 +130,7 @@ def chunks_section(report: Report) -> list[Section]:
             )
         )
         lines.append(Line(last.error or _("nothing, it ran"), label=_("torch: "), tone="bad"))
-        status = _("torch ran it") if last.fixed else _("torch still refused it")
-        lines.append(Line(f"{last.fix}  ({status})", label=_("fix: "), tone="code"))
+        status = _("torch ran both") if last.fixed else _("torch still refused it")
+        lines.append(Line(last.fix, label=_("fix: "), tone="code"))
+        lines.append(Line(f"{last.alternative}  ({status})", label=_("or, from zeros: "), tone="code"))
     return [Panel(_("carrying the state across chunks"), tuple(lines))]

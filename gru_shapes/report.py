@@ -279,6 +279,7 @@ def _after_forward_dict(report: Report) -> dict[str, Any]:
                 "given": last.given,
                 "error": last.error,
                 "fix": last.fix,
+                "alternative": last.alternative,
                 "fixed": last.fixed,
             },
         },

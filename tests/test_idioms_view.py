@@ -92,7 +92,8 @@ def test_markdown_keeps_code_as_code_and_rows_whole() -> None:
     assert idioms_table[2] == "| expression | shape | holds |"
     assert all(line.count(" | ") == 2 for line in idioms_table[4:])
     chunks_panel = blocks[-1]
-    assert "> `h = h[:, :x.size(0)]  (torch ran it)`" in chunks_panel.replace("**fix:** ", "")
+    assert "> **fix:** `h = h[:, :x.size(0)]`" in chunks_panel
+    assert "`h = x.new_zeros(2, x.size(0), 32)  (torch ran both)`" in chunks_panel
 
 
 def test_sections_not_asked_for_say_how_to_ask() -> None:
