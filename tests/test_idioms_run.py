@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gru_shapes.handoff import recipes
-from gru_shapes.idioms_run import compare, pairs_each_layer, references, run_recipe, verdict
+from gru_shapes.idioms_run import references, verdict
 from gru_shapes.spec import make_spec
 
 
@@ -38,33 +37,6 @@ def test_the_references_come_from_output_not_from_h_n() -> None:
     wrong = {"output": returned["output"], "h_n": torch.zeros_like(returned["h_n"])}
     quantities = references(spec, wrong)
     assert verdict(wrong["h_n"][-1], quantities, "float32") is None
-
-
-def test_pairing_fails_when_the_halves_come_from_elsewhere() -> None:
-    h_n = torch.randn(4, 3, 8)
-    right = h_n.view(2, 2, 3, 8).transpose(1, 2).reshape(2, 3, 16)
-    spec = make_spec(layers=2, bidirectional=True, hidden_size=8, batch_size=3)
-    assert pairs_each_layer(spec, right, h_n)
-    assert not pairs_each_layer(spec, h_n.view(2, 3, 16), h_n)
-    swapped = torch.cat((right[..., 8:], right[..., :8]), dim=-1)
-    assert not pairs_each_layer(spec, swapped, h_n)
-
-
-def test_a_recipe_of_the_wrong_shape_is_refused_by_the_decoder() -> None:
-    spec = make_spec(layers=2, bidirectional=True, batch_size=3)
-    recipe = next(r for r in recipes(spec) if r.name == "sum")  # 32 features for a 64-wide decoder
-    decoder = torch.nn.GRU(10, 64, num_layers=2, batch_first=True)
-    names = {"torch": torch, "h_n": torch.randn(4, 3, 32), "__builtins__": {}}
-    shape, refusal, _made = run_recipe(recipe, names, decoder, torch.zeros(3, 1, 10))
-    assert shape == (2, 3, 32)
-    assert refusal is not None and "Expected hidden size (2, 3, 64)" in refusal
-
-
-def test_the_chunk_comparison_fails_on_a_changed_tensor() -> None:
-    whole = [torch.randn(2, 5, 4), torch.randn(1, 2, 4)]
-    assert compare(whole, [t.clone() for t in whole], "float32") == (0.0, True)
-    diff, equal = compare(whole, [whole[0] + 0.5, whole[1]], "float32")
-    assert not equal and diff == pytest.approx(0.5)
 
 
 def test_an_empty_batch_keeps_to_the_expected_state() -> None:
