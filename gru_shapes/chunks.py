@@ -9,7 +9,7 @@ and compares what comes out with the unchunked run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gru_shapes import validate
@@ -41,6 +41,10 @@ class Chunks:
     max_abs_diff: float
     equal: bool
     last_batch: LastBatch | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON ``chunks`` object; ``asdict`` turns the nested last batch into one too."""
+        return {**asdict(self), "lengths": list(self.lengths)}
 
 
 def chunk_options(given: dict[str, Any], seq_len: int) -> dict[str, Any]:

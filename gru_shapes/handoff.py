@@ -15,7 +15,7 @@ real decoder, and records whether torch accepted it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gru_shapes import validate
@@ -82,6 +82,9 @@ class HandoffRow:
     decoder: str
     verified: bool
     note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "shape": list(self.shape)}
 
 
 def decoder_options(given: dict[str, Any]) -> dict[str, Any]:
