@@ -9,9 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gru_shapes.chunks import Chunks
 from gru_shapes.cost import Cost
 from gru_shapes.diagnose import Diagnosis
+from gru_shapes.handoff import HandoffRow
 from gru_shapes.i18n import _
+from gru_shapes.idioms import IdiomRow
 from gru_shapes.shapes import LISTED_STEPS, Omitted, Prediction, TensorModel, parameters_of, runs_of
 from gru_shapes.spec import Spec
 
@@ -40,6 +43,10 @@ class Observation:
     identities: tuple[Check, ...]
     warnings: tuple[str, ...]
     batch_sizes: tuple[int, ...] | None = None  # of the PackedSequence torch built
+    # After the forward pass (sequence modules): final-state idioms, decoder hand-off, chunks.
+    idioms: tuple[IdiomRow, ...] = ()
+    handoff: tuple[HandoffRow, ...] | None = None
+    chunks: Chunks | None = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -119,6 +126,21 @@ class Report:
             return runs_of(self.observation.batch_sizes)
         return self.prediction.batch_size_runs
 
+    @property
+    def idioms(self) -> tuple[IdiomRow, ...]:
+        """The final-state expressions, evaluated on this run's tensors (none for cells and dry runs)."""
+        return self.observation.idioms if self.observation else ()
+
+    @property
+    def handoff(self) -> tuple[HandoffRow, ...] | None:
+        """The decoder hand-off recipes, each fed to a real decoder; None when none was built."""
+        return self.observation.handoff if self.observation else None
+
+    @property
+    def chunks(self) -> Chunks | None:
+        """The chunked run compared with the whole one; None unless chunks were asked for."""
+        return self.observation.chunks if self.observation else None
+
     def tensor(self, key: str) -> TensorModel:
         return next(t for t in self.tensors if t.key == key)
 
@@ -168,6 +190,9 @@ class Report:
             "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks],
             "warnings": list(self.warnings),
             "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
+            "idioms": [idiom.to_dict() for idiom in self.idioms],
+            "handoff": None if self.handoff is None else [row.to_dict() for row in self.handoff],
+            "chunks": self.chunks.to_dict() if self.chunks else None,
         }
 
 

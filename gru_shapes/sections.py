@@ -6,6 +6,7 @@ sections, so they cannot disagree. Every number here was computed upstream.
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -77,6 +78,19 @@ class Named:
     name: str
     build: Builder
     default: bool = False
+    # Drawn whenever this holds of the report too: a section the user asked for by its own options.
+    asked: Callable[[Report], bool] | None = None
+
+
+def _later(module: str, builder: str) -> Builder:
+    """A builder that lives in a module of its own, imported when first drawn: those modules build
+    on the section types defined here."""
+
+    def build(report: Report) -> list[Section]:
+        built: list[Section] = getattr(importlib.import_module(f"gru_shapes.{module}"), builder)(report)
+        return built
+
+    return build
 
 
 def _input_section(report: Report) -> list[Section]:
@@ -124,6 +138,9 @@ REGISTRY: tuple[Named, ...] = (
     Named("checks", _checks_section),
     Named("parameters", _parameters_section),
     Named("cost", _cost_section),
+    Named("idioms", _later("idioms_view", "idioms_section")),
+    Named("handoff", _later("idioms_view", "handoff_section"), asked=lambda r: r.handoff is not None),
+    Named("chunks", _later("idioms_view", "chunks_section"), asked=lambda r: r.chunks is not None),
 )
 
 _INPUT_KEYS = ("input",)
@@ -181,6 +198,9 @@ def sections(report: Report, show: Iterable[str] | None = None) -> list[Section]
     ['Panel', 'Note', 'Note', 'Table', 'Table', 'Note']
     """
     wanted = default_names() if show is None else tuple(show)
+    wanted += tuple(
+        n.name for n in REGISTRY if n.asked is not None and n.asked(report) and n.name not in wanted
+    )
     parts: list[Section] = [_header(report)]
     if report.diagnosis is not None:
         parts.append(_diagnosis(report))

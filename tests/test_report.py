@@ -230,3 +230,26 @@ def test_a_report_displays_itself_once_in_a_real_notebook() -> None:
         assert [o.output_type for o in cell_outputs] == ["execute_result"], cell_outputs
         page = cell_outputs[0].data["text/html"]
         assert fragment in page.replace("&nbsp;", " ")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"chunks": 5, "decoder_layers": 3, "decoder_module": "LSTM"},
+        {
+            "module": "LSTM",
+            "proj_size": 4,
+            "bidirectional": True,
+            "chunks": 2,
+            "unbatched": True,
+            "decoder_layers": 2,
+        },
+        {"module": "RNN", "lengths": [4, 1], "decoder_hidden_size": 7},
+    ],
+    ids=["gru", "lstm-unbatched", "rnn-packed"],
+)
+def test_idioms_handoff_and_chunks_match_the_schema(options: dict[str, Any]) -> None:
+    document = report_for(make_spec(**options)).to_dict()
+    validate(json.loads(json.dumps(document)))
+    assert document["idioms"] and document["handoff"]
+    assert document["schema_version"] == 3
