@@ -33,24 +33,27 @@ def report_for(spec: Spec) -> Report:
 
 def _report(spec: Spec) -> Report:
     # Given shapes are explained at the batch and sequence length read from them.
-    explained = spec
-    if spec.given is not None:
-        from gru_shapes.diagnose import reading
+    from gru_shapes.diagnose import needs_diagnosis, reading
 
-        explained = reading(spec)
+    asked = needs_diagnosis(spec)
+    explained = reading(spec) if asked else spec
     prediction = predict(explained)
     cost = estimate(explained, prediction)
     if explained.dry_run:
         return build_report(explained, prediction, cost, None)
     guard.check(cost, explained.max_memory, explained.device)
     # Imported here so that dry runs and refusals never pay for importing torch.
-    from gru_shapes.runner import attempt, observe
+    from gru_shapes.runner import observe
 
     diagnosis = None
-    if spec.given is not None:
+    if asked:
         from gru_shapes.diagnose import diagnose
+        from gru_shapes.trial import attempt
 
-        diagnosis = diagnose(spec, explained, attempt)
+        budget = (
+            explained.max_memory if explained.max_memory is not None else guard.default_budget(spec.device)
+        )
+        diagnosis = diagnose(spec, explained, attempt, budget)
     return build_report(explained, prediction, cost, observe(explained, prediction), diagnosis)
 
 
@@ -79,6 +82,8 @@ def explain(
     dry_run: bool = False,
     max_memory: int | str | None = None,
     lang: str | None = None,
+    hx_form: str | None = None,
+    input_dtype: str | None = None,
 ) -> Report:
     """Build the module, run it for real, and return the :class:`Report` the command line renders.
 
@@ -124,5 +129,7 @@ def explain(
         "dry_run": dry_run,
         "max_memory": max_memory,
         "lang": lang,
+        "hx_form": hx_form,
+        "input_dtype": input_dtype,
     }
     return report_for(make_spec(**given))

@@ -21,7 +21,7 @@ from gru_shapes.errors import GruShapesError, OptionError
 from gru_shapes.i18n import _, language
 from gru_shapes.report import Report
 from gru_shapes.spec import DEFAULTS, make_spec
-from gru_shapes.validate import DTYPES, MODULES
+from gru_shapes.validate import DTYPES, INPUT_DTYPES, MODULES
 
 PROG = "gru-shapes"
 
@@ -192,6 +192,24 @@ def explain(
             show_default=False,
         ),
     ] = DEFAULTS["lang"],
+    hx_form: Annotated[
+        str | None,
+        typer.Option(
+            help=_(
+                "Diagnose (LSTM): pass the state as a tuple (h, c), as torch expects, or as the tensor h alone."
+            ),
+            show_default=False,
+        ),
+    ] = DEFAULTS["hx_form"],
+    input_dtype: Annotated[
+        str | None,
+        typer.Option(
+            help=_("Diagnose: feed the input in this dtype ({dtypes}); default: --dtype.").format(
+                dtypes=", ".join(INPUT_DTYPES)
+            ),
+            show_default=False,
+        ),
+    ] = DEFAULTS["input_dtype"],
     output_format: Annotated[
         str,
         typer.Option(

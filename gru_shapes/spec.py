@@ -40,6 +40,8 @@ DEFAULTS: dict[str, Any] = {
     "dry_run": False,
     "max_memory": None,
     "lang": None,
+    "hx_form": None,
+    "input_dtype": None,
 }
 
 _SEQUENCE_MODULES = frozenset({"GRU", "LSTM", "RNN"})
@@ -61,6 +63,10 @@ _ONLY_FOR: dict[str, tuple[frozenset[str], str]] = {
         N_("only nn.RNN and nn.RNNCell take one; GRU and LSTM gates have fixed activations"),
     ),
     "c0_shape": (frozenset({"LSTM", "LSTMCell"}), N_("only LSTMs carry a cell state c")),
+    "hx_form": (
+        frozenset({"LSTM", "LSTMCell"}),
+        N_("only LSTMs take their state as a tuple (h, c); the others take h alone"),
+    ),
 }
 # Options that set the same thing as another: (option, its rivals, what they both set).
 _EXCLUSIVE = (
@@ -72,11 +78,13 @@ _EXCLUSIVE = (
     ),
     (
         "input_shape",
-        ("batch_size", "seq_len", "unbatched", "lengths", "dry_run"),
+        ("unbatched", "dry_run"),
         N_("the given input shape sets batch and sequence length, and torch must try it"),
     ),
-    ("h0_shape", ("lengths", "dry_run"), N_("a given shape is tried on plain tensors by torch")),
-    ("c0_shape", ("lengths", "dry_run"), N_("a given shape is tried on plain tensors by torch")),
+    ("h0_shape", ("dry_run",), N_("a given shape is tried on plain tensors by torch")),
+    ("c0_shape", ("dry_run",), N_("a given shape is tried on plain tensors by torch")),
+    ("hx_form", ("dry_run",), N_("the call form is tried by torch")),
+    ("input_dtype", ("dry_run",), N_("the input's dtype is tried by torch")),
 )
 
 
@@ -169,6 +177,10 @@ class Spec:
     max_memory: int | None
     lang: str
     options: dict[str, Any] = field(compare=False, repr=False)
+    # How the state is passed: "tuple" (h_0, c_0) for an LSTM, "tensor" h_0 alone (as for GRU and RNN).
+    hx_form: str = "tensor"
+    # The dtype of the input fed to a diagnosis; None: the module's --dtype.
+    input_dtype: str | None = None
 
     @property
     def module(self) -> str:
@@ -256,6 +268,8 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         max_memory=validate.memory(values["max_memory"]),
         lang=lang,
         options={**given, "module": module},
+        hx_form=validate.hx_form(given.get("hx_form"), module),
+        input_dtype=validate.input_dtype(given["input_dtype"]) if "input_dtype" in given else None,
     )
 
 
