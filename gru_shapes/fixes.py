@@ -24,6 +24,8 @@ from gru_shapes.validate import DTYPE_BYTES, flag_text
 
 # At most this many fixes are shown, best first.
 SHOWN = 3
+# At most this many candidates are tried alone, and the best this many in pairs.
+TRIED, PAIRED = 16, 8
 # A rebuilt module may have at most this many times the layers of the given one (and at least 4).
 LAYER_BOUND = 4
 # Tiers, best first: what keeps the user's tensors before what rebuilds the module, and what matches
@@ -119,10 +121,13 @@ def find_fixes(
     """The best few candidates torch accepts, best first; pairs of them when none works alone."""
     candidates = _unique(_candidates(spec, explained, expected, fed))
     candidates.sort(key=lambda c: c.tier)
+    # Bounded work whatever the rank of the given tensors: the best few alone, fewer in pairs.
+    candidates = candidates[:TRIED]
     allocated = trials.fits(spec, fed)
     found: list[Fix] = []
     unbuilt: list[Unbuilt] = []
-    pairs = [a.merged(b) for a, b in combinations(candidates, 2) if _disjoint(a, b)] if allocated else []
+    paired = candidates[:PAIRED] if allocated else []
+    pairs = [a.merged(b) for a, b in combinations(paired, 2) if _disjoint(a, b)]
     for group in (candidates, pairs):
         for candidate in sorted(group, key=lambda c: c.tier):
             if len(found) == SHOWN:
@@ -343,7 +348,7 @@ def _input_candidates(spec: Spec, explained: Spec, fed: Mapping[str, Shape]) -> 
             _("swap batch and seq in the tensor"),
         )
     for axis, size in enumerate(shape):
-        if size == 1 and len(shape) > ranks[0]:
+        if size == 1 and len(shape) - 1 == ranks[0]:
             squeezed = shape[:axis] + shape[axis + 1 :]
             yield _data(
                 spec, f"x = x.squeeze({axis})", squeezed, _("drop the size-1 dim {axis}").format(axis=axis)
