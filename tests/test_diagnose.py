@@ -502,3 +502,44 @@ def test_the_new_options_are_refused_by_name(options: dict[str, Any], option: st
     with pytest.raises(OptionError) as raised:
         make_spec(**options)
     assert raised.value.option == option
+
+
+@pytest.mark.parametrize(
+    ("options", "largest_layers", "largest_hidden", "real_trials"),
+    [
+        pytest.param(
+            {"input_size": 4, "hidden_size": 5, "layers": 2, "batch_first": False}
+            | {"input_shape": "10,3,4", "h0_shape": "20000,3,5"},
+            8,
+            5,
+            None,
+            id="h0-of-20000-layers",
+        ),
+        pytest.param({"h0_shape": "2000,1,32"}, 4, 32, None, id="h0-of-2000-layers"),
+        pytest.param({"h0_shape": "1,1,100000"}, 1, 32, None, id="h0-of-100000-features"),
+        pytest.param({"h0_shape": "1,1,250000000", "max_memory": "10MiB"}, 1, 32, 0, id="h0-over-the-budget"),
+        pytest.param(
+            {"input_shape": "1,1,2000000", "max_memory": "10MiB"}, 1, 32, 1, id="input-over-the-budget"
+        ),
+    ],
+)
+def test_candidates_are_screened_and_guarded_before_they_are_built(
+    options: dict[str, Any], largest_layers: int, largest_hidden: int, real_trials: int | None
+) -> None:
+    from gru_shapes.diagnose import diagnose, reading
+    from gru_shapes.trial import attempt
+
+    built: list[tuple[int, int, bool]] = []
+
+    def spy(spec: Any, shapes: Any, code: str = "", meta: bool = False) -> str | None:
+        built.append((spec.config.num_layers, spec.config.hidden_size, meta))
+        return attempt(spec, shapes, code, meta)
+
+    spec = make_spec(**options)
+    budget = spec.max_memory or 2**30
+    diagnose(spec, reading(spec), spy, budget)
+    real = [(layers, hidden) for layers, hidden, meta in built if not meta]
+    assert max(layers for layers, _hidden, _meta in built) <= largest_layers
+    assert all(hidden <= largest_hidden for _layers, hidden in real)
+    if real_trials is not None:
+        assert len(real) == real_trials
