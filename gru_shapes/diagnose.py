@@ -191,6 +191,9 @@ def _read_input(spec: Spec, shape: Shape) -> dict[str, Any]:
         return first or {"batch_size": middle, "seq_len": shape[0]}
     if not config.is_cell and len(shape) == 2 and shape[-1] != features and features == 1 and shape[1] >= 1:
         shape = (*shape, 1)  # one feature per step: read as x.unsqueeze(-1)
+    if not config.is_cell and len(shape) == 1 and shape[0] >= 1 and features in (1, shape[0]):
+        # One step of features (x.unsqueeze(0)), or steps of one feature (x.unsqueeze(-1)).
+        return {"unbatched": True, "seq_len": 1 if shape[0] == features else shape[0]}
     if len(shape) == batched - 1 and (config.is_cell or shape[0] >= 1):
         return {"unbatched": True} if config.is_cell else {"unbatched": True, "seq_len": shape[0]}
     if len(shape) != batched:
