@@ -268,7 +268,7 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         max_memory=validate.memory(values["max_memory"]),
         lang=lang,
         options={**given, "module": module},
-        hx_form=validate.hx_form(given.get("hx_form"), module),
+        hx_form=validate.hx_form(given.get("hx_form"), module, "c0_shape" in given),
         input_dtype=validate.input_dtype(given["input_dtype"]) if "input_dtype" in given else None,
     )
 

@@ -493,6 +493,9 @@ def test_the_new_options_on_the_command_line(cli: Cli, args: list[str], status: 
         pytest.param({"hx_form": "tensor"}, "hx_form", id="hx-form-on-gru"),
         pytest.param({"module": "lstm", "hx_form": "list"}, "hx_form", id="hx-form-value"),
         pytest.param({"input_dtype": "int8"}, "input_dtype", id="input-dtype-value"),
+        pytest.param(
+            {"module": "lstm", "hx_form": "tensor", "c0_shape": "1,1,32"}, "c0_shape", id="h-alone-and-c0"
+        ),
         pytest.param({"input_shape": "1,35,10", "unbatched": True}, "unbatched", id="shape-and-unbatched"),
     ],
 )
