@@ -299,6 +299,17 @@ def _meant_text(meant: Mapping[str, int]) -> str:
 def _accepted(explained: Spec, expected: Mapping[str, TensorModel], fed: Mapping[str, Shape]) -> str:
     names = ", ".join(f"{d.name}={d.size}" for d in expected["input"].dims)
     shape = list(fed["input"])
+    if explained.lengths is not None and len(shape) == 3:
+        return _(
+            "torch accepts these shapes; input {shape} is packed as {count} sequences of lengths {lengths} "
+            "(batch_first={batch_first}); the tables show it padded to the longest, {longest} steps."
+        ).format(
+            shape=shape,
+            count=len(explained.lengths),
+            lengths=list(explained.lengths),
+            batch_first=explained.config.batch_first,
+            longest=max(explained.lengths),
+        )
     if len(shape) == 3:
         text = _(
             "torch accepts these shapes; input {shape} reads as ({names}) because batch_first={batch_first}."

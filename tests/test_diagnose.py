@@ -411,6 +411,15 @@ def test_a_supplied_state_is_said() -> None:
     assert "c_0 [2, 1, 32] was not given: gru-shapes supplied it" in " ".join(diagnosis.notes)
 
 
+def test_a_packed_input_is_said_to_be_packed_at_its_lengths() -> None:
+    diagnosis = diagnosis_of(lengths="3,2", input_shape="2,5,10")
+    assert diagnosis.verdict == "accepted"
+    assert diagnosis.explanation.startswith(
+        "torch accepts these shapes; input [2, 5, 10] is packed as 2 sequences of lengths [3, 2]"
+    )
+    assert any("pad_packed_sequence each take their own batch_first" in note for note in diagnosis.notes)
+
+
 def test_the_2d_rule_is_said_whenever_a_2d_input_is_given() -> None:
     for shape in ("35,10", "10,35"):
         notes = diagnosis_of(input_shape=shape).notes
