@@ -20,6 +20,8 @@ Shape = tuple[int, ...]
 Attempt = Callable[[Spec, Mapping[str, Shape], str, bool], "str | None"]
 
 _GIVEN = {"input": "input_shape", "h_0": "h0_shape", "c_0": "c0_shape"}
+# An attempt's message that is the tool's own, not torch's: the call was not made (see trial.NOT_RUN).
+NOT_RUN = "not run: "
 # Options that, beside --input-shape, state what the user meant rather than set the run.
 _INTENT = ("batch_size", "seq_len")
 
@@ -171,11 +173,24 @@ def diagnose(spec: Spec, explained: Spec, attempt: Attempt, budget: int | None =
             True, fed, shapes, None, explanation, fixes, verdict, tuple(notes), supplied, (), allocated
         )
     problems = list(_problems(explained, expected, fed, spec))
+    if error.startswith(NOT_RUN):  # the tool's own words: torch would have crashed, not answered
+        problems.insert(0, _("torch was not called: {reason}.").format(reason=error.removeprefix(NOT_RUN)))
     explanation = " ".join(problems) or _("torch refused these shapes; its message says why.")
     fixes, unbuilt = find_fixes(spec, explained, expected, fed, trials)
     notes.extend(trials.notes(unbuilt, bool(fixes), allocated))
+    torch_error = None if error.startswith(NOT_RUN) else error
     return Diagnosis(
-        False, fed, shapes, error, explanation, fixes, "refused", tuple(notes), supplied, unbuilt, allocated
+        False,
+        fed,
+        shapes,
+        torch_error,
+        explanation,
+        fixes,
+        "refused",
+        tuple(notes),
+        supplied,
+        unbuilt,
+        allocated,
     )
 
 

@@ -17,11 +17,15 @@ import torch
 import torch.nn.modules.rnn as rnn_module
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from gru_shapes.diagnose import NOT_RUN
 from gru_shapes.runner import _failures_explained, resolve_device
 from gru_shapes.spec import Spec
 
 # What torch raises for shapes, dtypes and call forms it refuses.
 REFUSALS = (RuntimeError, ValueError, TypeError, IndexError)
+# Cells whose kernel crashes the process (a segmentation fault, torch 2.13) instead of refusing a
+# 1-D input with a 2-D state: torch unsqueezes the state to 3-D and the kernel reads past it.
+_CRASHING_CELLS = frozenset({"GRUCell", "LSTMCell"})
 
 
 def attempt(
@@ -49,6 +53,8 @@ def attempt(
                     _call(spec, module, tensors, code)
             except _ChecksPassed:
                 return None
+            except _NotRun as error:
+                return str(error)
             except REFUSALS as error:
                 if isinstance(error, torch.OutOfMemoryError) or "allocate" in str(error):
                     raise
@@ -60,6 +66,10 @@ def attempt(
                     return None
                 return _message(error)  # torch reading a state of the wrong kind, e.g. a tuple for GRU
     return None
+
+
+class _NotRun(Exception):
+    """The call was not made: torch would crash instead of answering."""
 
 
 class _ChecksPassed(Exception):
@@ -139,6 +149,14 @@ def _call(spec: Spec, module: torch.nn.Module, tensors: dict[str, torch.Tensor],
         hx = names["h_0"]
     # Packing on the meta device loads torch's compiler stack (seconds): a meta trial checks the
     # padded tensor, and only the real trial packs it.
+    states = hx if isinstance(hx, tuple) else (hx,)
+    if spec.module in _CRASHING_CELLS and getattr(x, "dim", lambda: 0)() == 1:
+        ranks = [state.dim() for state in states if isinstance(state, torch.Tensor)]
+        if 2 in ranks:
+            raise _NotRun(
+                f"{NOT_RUN}nn.{spec.module} in torch {torch.__version__} crashes the process on a 1-D input "
+                "with a 2-D state instead of refusing it"
+            )
     if spec.lengths is not None and not spec.config.is_cell and x.device.type != "meta":
         lengths = torch.tensor(spec.lengths)
         x = pack_padded_sequence(x, lengths, batch_first=spec.config.batch_first, enforce_sorted=False)
