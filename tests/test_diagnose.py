@@ -85,12 +85,15 @@ def test_the_verdict_is_torchs_and_every_fix_runs_in_torch(case: tuple[dict[str,
     assert diagnosis.compatible == (error is None), (error, diagnosis)
     if error == CRASH:  # said in the tool's own words, never passed off as torch's
         assert diagnosis.torch_error is None and diagnosis.explanation.startswith("torch was not called")
-        error = None
         return
     if error is None:
         assert report.passed and diagnosis.verdict in ("accepted", "suspect")
+        # nn.RNNCell also runs a 2-D state with a 1-D input (torch unsqueezes it); the tables then show
+        # the documented unbatched state, so only the input is compared there.
+        quirk = options["module"] == "RNNCell" and len(shapes["input"]) == 1
         for key, shape in shapes.items():
-            assert report.tensor(key).shape == shape
+            if key == "input" or not quirk:
+                assert report.tensor(key).shape == shape
     else:
         assert not report.passed and diagnosis.verdict == "refused"
         assert diagnosis.torch_error == error
