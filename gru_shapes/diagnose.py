@@ -177,7 +177,7 @@ def diagnose(spec: Spec, explained: Spec, attempt: Attempt, budget: int | None =
         problems.insert(0, _("torch was not called: {reason}.").format(reason=error.removeprefix(NOT_RUN)))
     explanation = " ".join(problems) or _("torch refused these shapes; its message says why.")
     fixes, unbuilt = find_fixes(spec, explained, expected, fed, trials)
-    notes.extend(trials.notes(unbuilt, bool(fixes), allocated))
+    notes.extend(trials.notes(allocated))
     torch_error = None if error.startswith(NOT_RUN) else error
     return Diagnosis(
         False,

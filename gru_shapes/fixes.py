@@ -33,6 +33,7 @@ class Trials:
 
     def __init__(self, spec: Spec, attempt: Attempt, budget: int | None) -> None:
         self.spec, self.attempt, self.budget = spec, attempt, budget
+        self.ahead: Unbuilt | None = None  # the unbuilt change that ranks before every fix found
 
     def bytes_for(self, variant: Spec, fed: Mapping[str, Shape], reshaped: Mapping[str, Shape]) -> int:
         """Tensors fed and left by the code, plus the module's run at the shapes read from them."""
@@ -58,14 +59,16 @@ class Trials:
             "ran on the meta device, where nothing is allocated, and no fix was built for real."
         ).format(size=human_bytes(self.bytes_for(self.spec, fed, {})), budget=human_bytes(self.budget or 0))
 
-    def notes(self, unbuilt: tuple[Unbuilt, ...], found: bool, allocated: bool) -> Iterator[str]:
-        if unbuilt and not found and allocated:
+    def notes(self, allocated: bool) -> Iterator[str]:
+        """Say so when the best change was not built for the budget (not for given tensors over it:
+        the meta note says that)."""
+        if self.ahead is not None and allocated:
             yield _(
                 "{change} passes torch's shape checks but was not built: it needs about {size}, over the "
                 "budget of {budget} (raise it with --max-memory)."
             ).format(
-                change=unbuilt[0].change.split(": ")[0],
-                size=human_bytes(unbuilt[0].total_bytes),
+                change=self.ahead.change.split(": ")[0],
+                size=human_bytes(self.ahead.total_bytes),
                 budget=human_bytes(self.budget or 0),
             )
 
@@ -92,6 +95,8 @@ def find_fixes(
             outcome = _try(spec, candidate, trials, real=allocated)
             if isinstance(outcome, Unbuilt):
                 unbuilt.append(outcome)
+                if not found and trials.ahead is None:
+                    trials.ahead = outcome  # it would have been the first fix
             elif outcome:
                 found.append(_fix(candidate, len(found) + 1, verified=True))
         if found:

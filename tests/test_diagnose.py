@@ -407,6 +407,15 @@ def test_given_tensors_over_the_budget_are_judged_without_allocating() -> None:
     assert "meta device" in diagnosis.notes[0]
 
 
+def test_a_better_change_over_the_budget_is_said_beside_the_fixes_that_run() -> None:
+    diagnosis = diagnosis_of(h0_shape="1,1,100000")
+    assert [fix.change.split(": ")[0] for fix in diagnosis.fixes] == ["h_0 = torch.zeros(1, 1, 32)"]
+    assert diagnosis.unbuilt[0].options == {"hidden_size": 100000}
+    assert any(
+        note.startswith("--hidden-size 100000 passes torch's shape checks") for note in diagnosis.notes
+    )
+
+
 def test_no_module_past_the_layer_bound_is_proposed() -> None:
     for fix in diagnosis_of(h0_shape="5,1,32").fixes:
         assert "layers" not in fix.options
