@@ -36,24 +36,27 @@ def report_for(spec: Spec) -> Report:
 
 def _report(spec: Spec) -> Report:
     # Given shapes are explained at the batch and sequence length read from them.
-    explained = spec
-    if spec.given is not None:
-        from gru_shapes.diagnose import reading
+    from gru_shapes.diagnose import needs_diagnosis, reading
 
-        explained = reading(spec)
+    asked = needs_diagnosis(spec)
+    explained = reading(spec) if asked else spec
     prediction = predict(explained)
     cost = estimate(explained, prediction)
     if explained.dry_run:
         return build_report(explained, prediction, cost, None)
     guard.check(cost, explained.max_memory, explained.device)
     # Imported here so that dry runs and refusals never pay for importing torch.
-    from gru_shapes.runner import attempt, observe
+    from gru_shapes.runner import observe
 
     diagnosis = None
-    if spec.given is not None:
+    if asked:
         from gru_shapes.diagnose import diagnose
+        from gru_shapes.trial import attempt
 
-        diagnosis = diagnose(spec, explained, attempt)
+        budget = (
+            explained.max_memory if explained.max_memory is not None else guard.default_budget(spec.device)
+        )
+        diagnosis = diagnose(spec, explained, attempt, budget)
     return build_report(explained, prediction, cost, observe(explained, prediction), diagnosis)
 
 
@@ -86,6 +89,8 @@ def explain(
     decoder_hidden_size: int | None = None,
     decoder_module: str | None = None,
     chunks: int | None = None,
+    hx_form: str | None = None,
+    input_dtype: str | None = None,
 ) -> Report:
     """Build the module, run it for real, and return the :class:`Report` the command line renders.
 
@@ -138,6 +143,8 @@ def explain(
         "decoder_hidden_size": decoder_hidden_size,
         "decoder_module": decoder_module,
         "chunks": chunks,
+        "hx_form": hx_form,
+        "input_dtype": input_dtype,
     }
     try:
         return report_for(make_spec(**given))

@@ -25,7 +25,7 @@ from gru_shapes.sections import default_names
 from gru_shapes.sections import names as section_names
 from gru_shapes.spec import DEFAULTS, make_spec
 from gru_shapes.streams import BROKEN_PIPE, guard_stdout, reader_gone, say, utf8
-from gru_shapes.validate import DTYPES, MODULES
+from gru_shapes.validate import DTYPES, INPUT_DTYPES, MODULES
 
 PROG = "gru-shapes"
 __all__ = ["BROKEN_PIPE", "app", "main"]
@@ -246,6 +246,24 @@ def explain(
             show_default=False,
         ),
     ] = DEFAULTS["chunks"],
+    hx_form: Annotated[
+        str | None,
+        typer.Option(
+            help=_(
+                "Diagnose (LSTM): pass the state as a tuple (h, c), as torch expects, or as the tensor h alone."
+            ),
+            show_default=False,
+        ),
+    ] = DEFAULTS["hx_form"],
+    input_dtype: Annotated[
+        str | None,
+        typer.Option(
+            help=_("Diagnose: feed the input in this dtype ({dtypes}); default: --dtype.").format(
+                dtypes=", ".join(INPUT_DTYPES)
+            ),
+            show_default=False,
+        ),
+    ] = DEFAULTS["input_dtype"],
     output_format: Annotated[
         str,
         typer.Option(

@@ -43,23 +43,6 @@ def observe(spec: Spec, prediction: Prediction) -> Observation:
     return replace(observation, warnings=notes)
 
 
-def attempt(spec: Spec, shapes: Mapping[str, tuple[int, ...]]) -> str | None:
-    """Feed ``spec``'s module tensors of exactly ``shapes`` (keys ``input``, ``h_0``, ``c_0``; an
-    absent state is left to torch's zeros). Return torch's error message, or None if it ran."""
-    device = resolve_device(spec.device)
-    with _failures_explained(spec, device), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the real run reports torch's warnings
-        module, fed = _build(spec, shapes, device, getattr(torch, spec.dtype))
-        try:
-            with torch.inference_mode():
-                module(fed["input"], _initial_state(spec, fed))
-        except (RuntimeError, ValueError, TypeError, IndexError) as error:
-            if isinstance(error, torch.OutOfMemoryError) or "allocate" in str(error):
-                raise
-            return str(error).strip()
-    return None
-
-
 def resolve_device(requested: str) -> str:
     """Turn ``auto`` into a real device, and refuse CUDA devices this machine lacks."""
     if requested == "auto":

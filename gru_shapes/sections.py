@@ -388,18 +388,35 @@ def _diagnosis(report: Report) -> Panel:
     assert diagnosis is not None
     given = ", ".join(f"{key} {list(shape)}" for key, shape in diagnosis.fed.items())
     lines = [Line(given, label=_("given: "))]
+    notes = [Line(note, tone="notice") for note in diagnosis.notes]
+    fixes = [Line(f"  {fix.rank}. {fix.change}") for fix in diagnosis.fixes]
     if diagnosis.compatible:
-        lines.append(Line(diagnosis.explanation))
+        suspect = diagnosis.verdict == "suspect"
+        lines.append(Line(diagnosis.explanation, tone="warning" if suspect else "plain"))
+        lines.extend(notes)
+        if fixes:
+            heading = (
+                _("to be read as meant, each run and accepted by torch:") if suspect else _("also runs:")
+            )
+            lines.append(Line(heading, tone="strong"))
+            lines.extend(fixes)
+        if suspect:
+            return Panel(_("torch accepts, but reads your input otherwise"), tuple(lines), tone="warning")
         return Panel(_("torch accepts these shapes"), tuple(lines), tone="good")
     expected = ", ".join(f"{key} {list(shape)}" for key, shape in diagnosis.expected.items())
     lines.append(Line(diagnosis.torch_error or "", label=_("torch: "), tone="bad"))
     lines.append(Line(diagnosis.explanation, label=_("why: ")))
     lines.append(Line(expected, label=_("expected here: ")))
-    if diagnosis.fixes:
-        lines.append(Line(_("fixes, each one run and accepted by torch:"), tone="strong"))
-        lines.extend(Line(f"  • {fix.change}") for fix in diagnosis.fixes)
+    lines.extend(notes)
+    if fixes:
+        lines.append(Line(_("fixes, best first, each one run and accepted by torch:"), tone="strong"))
+        lines.extend(fixes)
     else:
         lines.append(Line(_("no change of options made torch accept these shapes"), tone="strong"))
+    lines.extend(
+        Line(_("  not built (over the memory budget): {change}").format(change=u.change), tone="dim")
+        for u in diagnosis.unbuilt
+    )
     lines.append(Line(_("The tables below are a run with the shapes this module expects."), tone="dim"))
     return Panel(_("torch refuses these shapes"), tuple(lines), tone="bad")
 

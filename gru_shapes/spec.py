@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "decoder_hidden_size": None,
     "decoder_module": None,
     "chunks": None,
+    "hx_form": None,
+    "input_dtype": None,
 }
 
 _SEQUENCE_MODULES = frozenset({"GRU", "LSTM", "RNN"})
@@ -69,6 +71,10 @@ _ONLY_FOR: dict[str, tuple[frozenset[str], str]] = {
     "decoder_hidden_size": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
     "decoder_module": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
     "chunks": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
+    "hx_form": (
+        frozenset({"LSTM", "LSTMCell"}),
+        N_("only LSTMs take their state as a tuple (h, c); the others take h alone"),
+    ),
 }
 # Options that set the same thing as another: (option, its rivals, what they both set).
 _EXCLUSIVE = (
@@ -80,11 +86,13 @@ _EXCLUSIVE = (
     ),
     (
         "input_shape",
-        ("batch_size", "seq_len", "unbatched", "lengths", "dry_run"),
+        ("unbatched", "dry_run"),
         N_("the given input shape sets batch and sequence length, and torch must try it"),
     ),
-    ("h0_shape", ("lengths", "dry_run"), N_("a given shape is tried on plain tensors by torch")),
-    ("c0_shape", ("lengths", "dry_run"), N_("a given shape is tried on plain tensors by torch")),
+    ("h0_shape", ("dry_run",), N_("a given shape is tried on plain tensors by torch")),
+    ("c0_shape", ("dry_run",), N_("a given shape is tried on plain tensors by torch")),
+    ("hx_form", ("dry_run",), N_("the call form is tried by torch")),
+    ("input_dtype", ("dry_run",), N_("the input's dtype is tried by torch")),
     ("chunks", ("lengths", "dry_run"), N_("the chunks are run by torch on one plain, unpacked batch")),
     ("decoder_layers", ("dry_run",), N_("the hand-off is checked by running a real decoder")),
     ("decoder_hidden_size", ("dry_run",), N_("the hand-off is checked by running a real decoder")),
@@ -186,6 +194,10 @@ class Spec:
     decoder_hidden_size: int | None = None
     decoder_module: str | None = None
     chunks: int | None = None
+    # How the state is passed: "tuple" (h_0, c_0) for an LSTM, "tensor" h_0 alone (as for GRU and RNN).
+    hx_form: str = "tensor"
+    # The dtype of the input fed to a diagnosis; None: the module's --dtype.
+    input_dtype: str | None = None
 
     @property
     def module(self) -> str:
@@ -280,6 +292,8 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         options={**given, "module": module},
         **decoder_options(given),
         **chunk_options(given, seq_len),
+        hx_form=validate.hx_form(given.get("hx_form"), module, "c0_shape" in given),
+        input_dtype=validate.input_dtype(given["input_dtype"]) if "input_dtype" in given else None,
     )
 
 

@@ -280,3 +280,34 @@ def seed(value: Any) -> int:
             ),
         )
     return value
+
+
+INPUT_DTYPES = (*DTYPES, "int64", "int32")
+HX_FORMS = ("tensor", "tuple")
+
+
+def hx_form(value: Any, module_name: str, with_c0: bool = False) -> str:
+    """How the state is passed: an LSTM takes the tuple ``(h, c)`` unless told otherwise."""
+    if value is None:
+        return "tuple" if module_name.startswith("LSTM") else "tensor"
+    if value not in HX_FORMS:
+        raise OptionError(
+            "hx_form", _("--hx-form must be tensor or tuple, got {value!r}").format(value=value)
+        )
+    if value == "tensor" and with_c0:
+        raise OptionError(
+            "c0_shape",
+            _("--c0-shape cannot be combined with --hx-form tensor: h alone leaves no place for c_0"),
+        )
+    return str(value)
+
+
+def input_dtype(value: Any) -> str:
+    if value not in INPUT_DTYPES:
+        raise OptionError(
+            "input_dtype",
+            _("--input-dtype must be one of {dtypes}, got {value!r}").format(
+                dtypes=", ".join(INPUT_DTYPES), value=value
+            ),
+        )
+    return str(value)

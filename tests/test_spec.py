@@ -136,7 +136,7 @@ def test_module_names_are_case_insensitive(name: str) -> None:
         ({"lengths": "3,0"}, "lengths", "--lengths must be one or more whole numbers of at least 1"),
         ({"lengths": ""}, "lengths", "--lengths must be one or more whole numbers"),
         ({"input_shape": "1,35,x"}, "input_shape", "--input-shape must be sizes of 0 or more"),
-        ({"input_shape": "1,35,10", "batch_size": 2}, "batch_size", "cannot be combined with --input-shape"),
+        ({"input_shape": "1,35,10", "unbatched": True}, "unbatched", "cannot be combined with --input-shape"),
         ({"h0_shape": "1,1,32", "dry_run": True}, "dry_run", "--dry-run cannot be combined with --h0-shape"),
     ],
     ids=lambda v: repr(v) if isinstance(v, dict) else "",

@@ -1,0 +1,343 @@
+"""Candidate fixes for shapes torch refuses, thought of the way a user looks for them, each with the
+tier that ranks it: a layout flag or Python that keeps the user's numbers, then a module rebuilt to
+the data's sizes, part of a state kept, a module rebuilt to a state's sizes, last a fresh state.
+
+Pure: nothing here is tried; :mod:`gru_shapes.fixes` screens, guards and runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from math import prod
+from typing import Any
+
+from gru_shapes.diagnose import Shape, layout
+from gru_shapes.i18n import _
+from gru_shapes.shapes import TensorModel
+from gru_shapes.spec import Spec
+
+# A rebuilt module may have at most this many times the layers of the given one (and at least 4).
+LAYER_BOUND = 4
+
+# Tiers, best first: what keeps the user's tensors before what rebuilds the module, and what matches
+# the data before what matches a state that may itself be the mistake.
+LAYOUT, DATA, STATE_KEPT, MODULE_FOR_DATA, STATE_CUT, MODULE_FOR_STATE, FRESH_STATE = range(7)
+KINDS = {
+    LAYOUT: "layout",
+    DATA: "data",
+    STATE_KEPT: "state",
+    MODULE_FOR_DATA: "module",
+    STATE_CUT: "state",
+    MODULE_FOR_STATE: "module",
+    FRESH_STATE: "shape",
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A change to try: options of the module or the call, and Python run on the tensors first."""
+
+    tier: int
+    why: str
+    changes: dict[str, Any] = field(default_factory=dict)
+    code: str = ""
+    reshaped: dict[str, Shape] = field(default_factory=dict)  # the shapes the code leaves
+    kind: str = ""
+    after: dict[str, Any] = field(default_factory=dict)  # options that describe the tensors the code leaves
+
+    def merged(self, other: Candidate) -> Candidate:
+        code = "\n".join(c for c in (self.code, other.code) if c)
+        return Candidate(
+            max(self.tier, other.tier),
+            f"{self.why}; {other.why}",
+            {**self.changes, **other.changes},
+            code,
+            {**self.reshaped, **other.reshaped},
+            self.kind or KINDS[self.tier],
+            {**self.after, **other.after},
+        )
+
+
+def data_change(spec: Spec, code: str, shape: Shape, why: str, tier: int = DATA) -> Candidate:
+    return Candidate(tier, why, {}, code, {"input": tuple(shape)}, "data")
+
+
+def candidates(
+    spec: Spec, explained: Spec, expected: Mapping[str, TensorModel], fed: Mapping[str, Shape]
+) -> Iterator[Candidate]:
+    yield from _call_candidates(spec, expected, fed)
+    yield from _dtype_candidates(spec, explained, fed)
+    yield from _input_candidates(spec, explained, fed)
+    for key in ("h_0", "c_0"):
+        if key in fed and fed[key] != expected[key].shape:
+            yield from _state_candidates(spec, explained, key, fed[key], expected[key])
+
+
+def _call_candidates(
+    spec: Spec, expected: Mapping[str, TensorModel], fed: Mapping[str, Shape]
+) -> Iterator[Candidate]:
+    if spec.config.family != "LSTM" or spec.hx_form != "tensor":
+        return
+    c_shape = expected["c_0"].shape
+    zeros = f"torch.zeros({', '.join(map(str, c_shape))})"
+    yield Candidate(
+        LAYOUT,
+        _("an LSTM takes (h_0, c_0) as one tuple; c_0 starts at zeros here"),
+        {},
+        f"hx = (h_0, {zeros})",
+        {"c_0": c_shape},
+        "call",
+        {"hx_form": "tuple"},
+    )
+
+
+def _dtype_candidates(spec: Spec, explained: Spec, fed: Mapping[str, Shape]) -> Iterator[Candidate]:
+    dtype = spec.input_dtype
+    if dtype is None or dtype == spec.dtype:
+        return
+    config = explained.config
+    shape = fed["input"]
+    to = ".float()" if spec.dtype == "float32" else f".to(torch.{spec.dtype})"
+    after = {"input_dtype": spec.dtype}
+    convert = Candidate(
+        DATA,
+        _("numeric data: convert it to the module's dtype"),
+        {},
+        f"x = x{to}",
+        {"input": shape},
+        "data",
+        after,
+    )
+    if dtype.startswith(("float", "bfloat")):
+        yield convert
+        return
+    cast = "" if spec.dtype == "float32" else f".to(torch.{spec.dtype})"
+    embed = Candidate(
+        DATA,
+        _("token ids: look each one up in an nn.Embedding of input_size={size} features").format(
+            size=config.input_size
+        ),
+        {},
+        f"x = nn.Embedding(int(x.max()) + 1, {config.input_size})(x){cast}",
+        {"input": (*shape, config.input_size)},
+        "data",
+        after,
+    )
+    numeric = len(shape) >= 1 and shape[-1] == config.input_size
+    yield from (convert, embed) if numeric else (embed, convert)
+
+
+def _input_candidates(spec: Spec, explained: Spec, fed: Mapping[str, Shape]) -> Iterator[Candidate]:
+    config = explained.config
+    shape = fed["input"]
+    features = config.input_size
+    ranks = (2, 1) if config.is_cell else (3, 2)
+    if not config.is_cell and len(shape) == 3:
+        other = "(batch, seq, feature)" if not config.batch_first else "(seq, batch, feature)"
+        yield Candidate(
+            LAYOUT,
+            _("the input reads as {layout}").format(layout=other),
+            {"batch_first": not config.batch_first},
+        )
+        yield data_change(
+            spec,
+            "x = x.transpose(0, 1)",
+            (shape[1], shape[0], shape[2]),
+            _("swap batch and seq in the tensor"),
+        )
+    for axis, size in enumerate(shape):
+        if size == 1 and len(shape) - 1 == ranks[0]:
+            squeezed = shape[:axis] + shape[axis + 1 :]
+            yield data_change(
+                spec, f"x = x.squeeze({axis})", squeezed, _("drop the size-1 dim {axis}").format(axis=axis)
+            )
+    if len(shape) > ranks[0] and not config.is_cell:  # a cell's steps are not sequences: no folding
+        yield from _folds(spec, shape, features, ranks[0])
+    if not config.is_cell and len(shape) == 2 and shape[-1] != features:
+        if features == 1:
+            yield data_change(
+                spec,
+                "x = x.unsqueeze(-1)",
+                (*shape, 1),
+                _("one feature per step: each number is a time step, not a feature"),
+            )
+        if shape[0] == features:
+            yield data_change(
+                spec,
+                "x = x.transpose(0, 1)",
+                (shape[1], shape[0]),
+                _("features first: make them the last dim"),
+            )
+        if features > 1 and shape[1] % features == 0 and shape[1] > features:
+            folded = (shape[0], shape[1] // features, features)
+            yield data_change(
+                spec,
+                f"x = x.reshape({', '.join(map(str, folded))})",
+                folded,
+                _("split each row into steps of {features} features").format(features=features),
+            )
+    if len(shape) == ranks[0] and shape[-1] != features and len(shape) >= 2 and shape[-2] == features:
+        permuted = (*shape[:-2], shape[-1], shape[-2])
+        yield data_change(
+            spec,
+            f"x = x.transpose({len(shape) - 2}, {len(shape) - 1})",
+            permuted,
+            _("features are in dim {axis}: move them last").format(axis=len(shape) - 2),
+        )
+    if len(shape) == ranks[1] and shape and shape[-1] != features and features == 1 and config.is_cell:
+        yield data_change(spec, "x = x.unsqueeze(-1)", (*shape, 1), _("one feature per row"))
+    if len(shape) < ranks[1] and shape and not config.is_cell:
+        if shape[-1] == features:
+            yield data_change(spec, "x = x.unsqueeze(0)", (1, *shape), _("one time step of one sequence"))
+        if features == 1:
+            yield data_change(
+                spec,
+                "x = x.unsqueeze(-1)",
+                (*shape, 1),
+                _("{steps} steps of one feature").format(steps=shape[0]),
+            )
+    if shape and shape[-1] >= (0 if config.is_cell else 1) and shape[-1] != features and len(shape) in ranks:
+        yield Candidate(
+            MODULE_FOR_DATA,
+            _("build the module for the input's features (its last dim)"),
+            {"input_size": shape[-1]},
+        )
+    if config.is_cell and len(shape) == 3:
+        yield Candidate(
+            MODULE_FOR_DATA,
+            _("a cell takes one step; nn.{module} takes the whole sequence").format(module=config.family),
+            {"module": config.family},
+        )
+    if not config.is_cell and len(shape) == 1:
+        yield Candidate(
+            MODULE_FOR_DATA,
+            _("a 1-D input is one step of one sequence: nn.{module}").format(module=config.family + "Cell"),
+            {"module": config.family + "Cell"},
+        )
+
+
+def _folds(spec: Spec, shape: Shape, features: int, rank: int) -> Iterator[Candidate]:
+    """A tensor of too many dims folded into ``rank`` dims, its numbers kept: first the folds that
+    keep the features last, then those that also need the module rebuilt for their last dim."""
+    folds: list[tuple[Shape, int, int]] = []
+    for start in range(len(shape) - 1):
+        end = start + len(shape) - rank  # merge dims start..end into one
+        if end >= len(shape):
+            break
+        merged = (*shape[:start], prod(shape[start : end + 1]), *shape[end + 1 :])
+        folds.append((merged, start, end))
+    # Features last first; then folds that keep dim 0 (the batch, or the steps) as it is.
+    for merged, start, end in sorted(folds, key=lambda f: (f[0][-1] != features, f[1] == 0)):
+        code = f"x = x.reshape({', '.join(map(str, merged))})"
+        sizes = " × ".join(map(str, shape[start : end + 1]))
+        why = _("fold dims {start}-{end} into one ({sizes} = {size})").format(
+            start=start, end=end, sizes=sizes, size=merged[start]
+        )
+        if merged[-1] == features:
+            yield data_change(spec, code, merged, why)
+        elif merged[-1] >= 1:
+            yield Candidate(
+                MODULE_FOR_DATA,
+                why + "; " + _("build the module for the input's features (its last dim)"),
+                {"input_size": merged[-1]},
+                code,
+                {"input": merged},
+                "data",
+            )
+
+
+def _state_candidates(
+    spec: Spec, explained: Spec, key: str, given: Shape, want: TensorModel
+) -> Iterator[Candidate]:
+    config = explained.config
+    expected = want.shape
+    name = key
+    if len(given) == len(expected) - 1 and (1, *given) == expected:
+        yield _state(
+            key,
+            STATE_KEPT,
+            f"{name} = {name}.unsqueeze(0)",
+            expected,
+            _("add the missing dim 0 ({key} is {layout})").format(key=key, layout=layout(want)),
+        )
+    if len(given) == len(expected) + 1 and given[0] == 1 and given[1:] == expected:
+        yield _state(
+            key,
+            STATE_KEPT,
+            f"{name} = {name}.squeeze(0)",
+            expected,
+            _("an unbatched input takes an unbatched state"),
+        )
+    same_rank = len(given) == len(expected)
+    if same_rank and len(given) == 3 and (given[1], given[0], given[2]) == expected:
+        yield _state(
+            key,
+            STATE_KEPT,
+            f"{name} = {name}.transpose(0, 1).contiguous()",
+            expected,
+            _("{key} keeps batch in dim 1, whatever batch_first says").format(key=key),
+        )
+    if same_rank and not config.is_cell and len(given) >= 2:
+        rest_same = given[1:] == expected[1:]
+        if rest_same and not config.bidirectional and given[0] == 2 * expected[0]:
+            sizes = ", ".join(map(str, given[1:]))
+            yield _state(
+                key,
+                STATE_KEPT,
+                f"{name} = {name}.view({expected[0]}, 2, {sizes}).sum(1)",
+                expected,
+                _("a bidirectional state: add its two directions, layer by layer"),
+            )
+        if rest_same and given[0] > expected[0]:
+            yield _state(
+                key,
+                STATE_CUT,
+                f"{name} = {name}[-{expected[0]}:]",
+                expected,
+                _("keep the last {count} of dim 0 (D × num_layers, layer-major): the top layer").format(
+                    count=expected[0]
+                ),
+            )
+    batch_axis = next((i for i, d in enumerate(want.dims) if d.name == "batch"), None)
+    if same_rank and batch_axis is not None:
+        others = [i for i in range(len(given)) if i != batch_axis]
+        if all(given[i] == expected[i] for i in others) and given[batch_axis] > expected[batch_axis]:
+            index = ", ".join([":"] * batch_axis + [f":{expected[batch_axis]}"])
+            yield _state(
+                key,
+                STATE_CUT,
+                f"{name} = {name}[{index}]",
+                expected,
+                _("a smaller last batch: keep the state of its {count} sequences").format(
+                    count=expected[batch_axis]
+                ),
+            )
+    if given and given[-1] >= 1 and given[-1] != expected[-1] and same_rank:
+        option = "hidden_size"
+        if key == "h_0" and config.proj_size:
+            option = "proj_size"
+        elif key == "h_0" and config.family == "LSTM" and config.proj_size == 0:
+            option = "hidden_size"
+        yield Candidate(
+            MODULE_FOR_STATE,
+            _("build the module for {key}'s features (its last dim)").format(key=key),
+            {option: given[-1]},
+        )
+    if same_rank and not config.is_cell and given and given[0] >= 1 and given[0] != expected[0]:
+        why = _("{key}'s dim 0 is D × num_layers").format(key=key)
+        d = config.num_directions
+        if given[0] % d == 0 and given[0] // d <= max(LAYER_BOUND, LAYER_BOUND * config.num_layers):
+            yield Candidate(MODULE_FOR_STATE, why, {"layers": given[0] // d})
+    zeros = f"torch.zeros({', '.join(map(str, expected))})"
+    yield _state(
+        key,
+        FRESH_STATE,
+        f"{name} = {zeros}",
+        expected,
+        _("start from zeros: {key} must be {layout}").format(key=key, layout=layout(want)),
+    )
+
+
+def _state(key: str, tier: int, code: str, shape: Shape, why: str) -> Candidate:
+    return Candidate(tier, why, {}, code, {key: tuple(shape)}, KINDS[tier])

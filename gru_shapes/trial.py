@@ -1,0 +1,173 @@
+"""Trying given shapes on torch for a diagnosis: build the module, make tensors of exactly the given
+shapes, apply a fix's own code to them, call the module as the user would, and keep torch's message.
+
+A trial runs either for real or on torch's ``meta`` device, where shapes are checked by the same
+Python code and nothing is allocated: the diagnosis uses the meta device to screen candidates and
+to judge shapes too large to allocate within the budget.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+import torch.nn.modules.rnn as rnn_module
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from gru_shapes.diagnose import NOT_RUN
+from gru_shapes.runner import _failures_explained, resolve_device
+from gru_shapes.spec import Spec
+
+# What torch raises for shapes, dtypes and call forms it refuses.
+REFUSALS = (RuntimeError, ValueError, TypeError, IndexError)
+# Cells whose kernel crashes the process (a segmentation fault, torch 2.13) instead of refusing a
+# 1-D input with a 2-D state: torch unsqueezes the state to 3-D and the kernel reads past it.
+_CRASHING_CELLS = frozenset({"GRUCell", "LSTMCell"})
+
+
+def attempt(
+    spec: Spec, shapes: Mapping[str, tuple[int, ...]], code: str = "", meta: bool = False
+) -> str | None:
+    """Feed ``spec``'s module tensors of exactly ``shapes`` (``input``, ``h_0``, ``c_0``), after running
+    ``code`` on them (Python on ``x``, ``h_0``, ``c_0``; it may set ``hx``). Return torch's message, or
+    None when it ran; on the meta device, None also when only the meta device could not compute it.
+
+    >>> from gru_shapes.spec import make_spec
+    >>> attempt(make_spec(), {"input": (1, 35, 12)})
+    'input.size(-1) must be equal to input_size. Expected 10, got 12'
+    >>> attempt(make_spec(), {"input": (35, 10)}, "x = x.unsqueeze(0)", meta=True) is None
+    True
+    """
+    device = "meta" if meta else resolve_device(spec.device)
+    with _failures_explained(spec, device), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the real run reports torch's warnings
+        with torch.random.fork_rng(devices=[]), torch.inference_mode():
+            torch.default_generator.manual_seed(spec.seed)
+            module = _module(spec, device)
+            tensors = _tensors(spec, shapes, device)
+            try:
+                with _checks_only(meta and not spec.config.is_cell):
+                    _call(spec, module, tensors, code)
+            except _ChecksPassed:
+                return None
+            except _NotRun as error:
+                return str(error)
+            except REFUSALS as error:
+                if isinstance(error, torch.OutOfMemoryError) or "allocate" in str(error):
+                    raise
+                if meta and _meta_only(error):
+                    return None
+                return _message(error)
+            except (AttributeError, NotImplementedError) as error:
+                if meta:  # some kernels have no meta implementation: only a real run can tell
+                    return None
+                return _message(error)  # torch reading a state of the wrong kind, e.g. a tuple for GRU
+    return None
+
+
+class _NotRun(Exception):
+    """The call was not made: torch would crash instead of answering."""
+
+
+class _ChecksPassed(Exception):
+    """Raised in place of the recurrent kernel: torch's checks of shapes and call form all passed."""
+
+
+class _KernelStub:
+    """Stands for ``torch._VF`` inside ``torch.nn.modules.rnn``: the kernels raise, the rest is torch's."""
+
+    _KERNELS = frozenset({"gru", "lstm", "rnn_tanh", "rnn_relu"})
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._KERNELS:
+
+            def stub(*args: Any, **kwargs: Any) -> Any:
+                raise _ChecksPassed
+
+            return stub
+        return getattr(self._real, name)
+
+
+@contextmanager
+def _checks_only(active: bool) -> Iterator[None]:
+    """Run a sequence module's forward up to its kernel: every check torch makes in Python runs, and
+    the kernel, which the meta device would decompose step by step, does not."""
+    if not active:
+        yield
+        return
+    real = getattr(rnn_module, "_VF")  # noqa: B009  (torch does not export it)
+    setattr(rnn_module, "_VF", _KernelStub(real))  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(rnn_module, "_VF", real)  # noqa: B010
+
+
+def _module(spec: Spec, device: str) -> torch.nn.Module:
+    dtype = getattr(torch, spec.dtype)
+    module_class = getattr(torch.nn, spec.module)
+    module: torch.nn.Module = module_class(**spec.config.keywords(), device=device, dtype=dtype)
+    return module.eval()
+
+
+def _tensors(spec: Spec, shapes: Mapping[str, tuple[int, ...]], device: str) -> dict[str, torch.Tensor]:
+    state_dtype = getattr(torch, spec.dtype)
+    input_dtype = getattr(torch, spec.input_dtype or spec.dtype)
+    tensors = {}
+    for key in ("input", "h_0", "c_0"):
+        if key not in shapes:
+            continue
+        dtype = input_dtype if key == "input" else state_dtype
+        if device == "meta":
+            tensors[key] = torch.empty(shapes[key], dtype=dtype, device="meta")
+        elif dtype.is_floating_point:
+            tensors[key] = torch.randn(shapes[key]).to(device=device, dtype=dtype)
+        else:  # token ids, as an embedding would read them
+            tensors[key] = torch.randint(0, 100, shapes[key], dtype=dtype, device=device)
+    return tensors
+
+
+def _call(spec: Spec, module: torch.nn.Module, tensors: dict[str, torch.Tensor], code: str) -> None:
+    """Run the fix's code on the tensors, then call the module the way the spec says."""
+    names: dict[str, Any] = {"x": tensors["input"], "h_0": tensors.get("h_0"), "c_0": tensors.get("c_0")}
+    if code:
+        exec(code, {"torch": torch, "nn": torch.nn}, names)  # code the diagnosis wrote, never user text
+    x = names["x"]
+    if "hx" in names:
+        hx = names["hx"]
+    elif names["h_0"] is None:
+        hx = None
+    elif spec.hx_form == "tuple":
+        hx = (names["h_0"], names["c_0"])
+    else:
+        hx = names["h_0"]
+    # Packing on the meta device loads torch's compiler stack (seconds): a meta trial checks the
+    # padded tensor, and only the real trial packs it.
+    states = hx if isinstance(hx, tuple) else (hx,)
+    if spec.module in _CRASHING_CELLS and getattr(x, "dim", lambda: 0)() == 1:
+        ranks = [state.dim() for state in states if isinstance(state, torch.Tensor)]
+        if 2 in ranks:
+            raise _NotRun(
+                f"{NOT_RUN}nn.{spec.module} in torch {torch.__version__} crashes the process on a 1-D input "
+                "with a 2-D state instead of refusing it"
+            )
+    if spec.lengths is not None and not spec.config.is_cell and x.device.type != "meta":
+        lengths = torch.tensor(spec.lengths)
+        x = pack_padded_sequence(x, lengths, batch_first=spec.config.batch_first, enforce_sorted=False)
+    module(x, hx)
+
+
+def _meta_only(error: BaseException) -> bool:
+    """Whether the meta device itself failed (no meta kernel, data-dependent code), not the shapes."""
+    text = str(error)
+    return "meta" in text.lower() or "data-dependent" in text or "Cannot copy out" in text
+
+
+def _message(error: BaseException) -> str:
+    return str(error).strip() or type(error).__name__
