@@ -14,6 +14,8 @@ from gru_shapes.diagnose import Diagnosis
 from gru_shapes.i18n import _
 from gru_shapes.shapes import Prediction, TensorModel
 from gru_shapes.spec import Spec
+from gru_shapes.step import StepVerification
+from gru_shapes.step import to_dict as step_dict
 
 SCHEMA_VERSION = 2
 
@@ -38,6 +40,7 @@ class Observation:
     identities: tuple[Check, ...]
     warnings: tuple[str, ...]
     batch_sizes: tuple[int, ...] | None = None  # of the PackedSequence torch built
+    step: StepVerification | None = None  # the step equations recomputed and compared with torch
 
 
 @dataclass(frozen=True, repr=False)
@@ -143,6 +146,7 @@ class Report:
             "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks],
             "warnings": list(self.warnings),
             "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
+            "step": step_dict(spec, self.observation.step if self.observation else None),
         }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from gru_shapes import step_run
 from gru_shapes.errors import OptionError, RunFailure
 from gru_shapes.i18n import _
 from gru_shapes.report import Check, Observation
@@ -159,6 +160,7 @@ def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype
             returned = {"output": output, **dict(zip(("h_n", "c_n"), _as_tuple(state), strict=False))}
             checks = _identities(spec, output, returned["h_n"])
             batch_sizes = None
+        step = step_run.verify(spec, module, fed, returned)
     tensors = {**fed, **returned}
     return Observation(
         torch_version=torch.__version__,
@@ -168,6 +170,7 @@ def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype
         identities=tuple(checks),
         warnings=(),
         batch_sizes=batch_sizes,
+        step=step,
     )
 
 

@@ -1,0 +1,149 @@
+"""Verify the step equations live: recompute the first step from the module's own weights with the
+equations of :mod:`gru_shapes.step`, and compare with torch's own step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import torch
+
+from gru_shapes.spec import Spec
+from gru_shapes.step import (
+    PREVIOUS_C,
+    PREVIOUS_H,
+    Apply,
+    Equation,
+    Expr,
+    Hadamard,
+    Product,
+    Ref,
+    StepVerification,
+    Sum,
+    equations,
+)
+
+# Two kernels computing the same step agree to about this much, by dtype.
+TOLERANCE = {"float64": 1e-10, "float32": 1e-5, "float16": 1e-2, "bfloat16": 2e-2}
+
+_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "σ": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+}
+
+Equations = Callable[[Spec, str], tuple[Equation, ...]]
+
+
+def verify(
+    spec: Spec,
+    module: torch.nn.Module,
+    fed: Mapping[str, torch.Tensor],
+    returned: Mapping[str, torch.Tensor],
+    written: Equations = equations,
+) -> StepVerification:
+    """Recompute the first step of layer 0 (forward, and backward when bidirectional) with the
+    ``written`` equations, in float64 from the module's weights, and compare with torch's step.
+
+    A cell's step is compared with what the cell returned; a sequence module's with a one-layer
+    copy of its layer 0 fed that single step, whose final states are exactly that step's states.
+    """
+    config = spec.config
+    parameters = {name: p.detach().double() for name, p in module.named_parameters()}
+    x = fed["input"]
+    expected: dict[str, dict[str, torch.Tensor]] = {}
+    starts: dict[str, dict[str, torch.Tensor]] = {}
+    if config.is_cell:
+        starts["forward"] = {"x_t": x, PREVIOUS_H: fed["h_0"], PREVIOUS_C: fed.get("c_0", fed["h_0"])}
+        expected["forward"] = {
+            "h_t": returned["h_1"],
+            **({"c_t": returned["c_1"]} if "c_1" in returned else {}),
+        }
+    else:
+        copy = _first_layer(spec, module)
+        time_axis = 0 if spec.unbatched or not config.batch_first else 1
+        directions = ["forward", "backward"][: config.num_directions]
+        for index, direction in enumerate(directions):
+            step = x.select(time_axis, 0) if index == 0 else _last_steps(spec, x, time_axis)
+            h_0 = fed["h_0"][: config.num_directions]
+            c_0 = fed["c_0"][: config.num_directions] if "c_0" in fed else None
+            _outputs, final = copy(step.unsqueeze(0), h_0 if c_0 is None else (h_0, c_0))
+            h_n, c_n = final if isinstance(final, tuple) else (final, None)
+            starts[direction] = {
+                "x_t": step,
+                PREVIOUS_H: h_0[index],
+                PREVIOUS_C: (c_0 if c_0 is not None else h_0)[index],
+            }
+            expected[direction] = {"h_t": h_n[index], **({"c_t": c_n[index]} if c_n is not None else {})}
+    agreed, largest, compared = True, 0.0, []
+    tolerance = TOLERANCE[spec.dtype]
+    for direction, start in starts.items():
+        values = {key: value.double() for key, value in start.items()}
+        for equation in written(spec, direction):
+            for term in equation.terms:
+                if term.name not in values:
+                    values[term.name] = _term(parameters, term.source)
+                agreed &= tuple(values[term.name].shape) == term.shape
+            values[equation.name] = evaluate(equation.expression, values)
+            agreed &= tuple(values[equation.name].shape) == equation.shape
+        for key, torch_value in expected[direction].items():
+            mine, theirs = values[key], torch_value.double()
+            if mine.shape != theirs.shape:
+                agreed = False
+                continue
+            if mine.numel():
+                largest = max(largest, float((mine - theirs).abs().max()))
+            agreed &= bool(torch.allclose(mine, theirs, rtol=tolerance, atol=tolerance))
+            compared.append(f"{key} ({direction})")
+    return StepVerification(agreed, largest, tolerance, tuple(compared))
+
+
+def evaluate(expression: Expr, values: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    """The value of ``expression``, its names looked up in ``values``."""
+    if isinstance(expression, Ref):
+        return values[expression.name]
+    if isinstance(expression, Product):
+        return evaluate(expression.operand, values) @ values[expression.weight.name].T
+    if isinstance(expression, Sum):
+        total = evaluate(expression.parts[0], values)
+        for part in expression.parts[1:]:
+            total = total + evaluate(part, values)
+        return total
+    if isinstance(expression, Hadamard):
+        return evaluate(expression.left, values) * evaluate(expression.right, values)
+    if isinstance(expression, Apply):
+        return _ACTIVATIONS[expression.function](evaluate(expression.argument, values))
+    return 1 - evaluate(expression.argument, values)
+
+
+def _term(parameters: Mapping[str, torch.Tensor], source: str) -> torch.Tensor:
+    """A parameter's rows named by a term's source, e.g. ``weight_ih_l0[0:32]``."""
+    name, _bracket, rows = source.partition("[")
+    tensor = parameters[name]
+    if not rows:
+        return tensor
+    start, _colon, stop = rows.rstrip("]").partition(":")
+    return tensor[int(start) : int(stop)]
+
+
+def _first_layer(spec: Spec, module: torch.nn.Module) -> torch.nn.Module:
+    """A one-layer, seq-first copy of the module's layer 0, with the same weights."""
+    config = spec.config
+    keywords = {**config.keywords(), "num_layers": 1, "dropout": 0.0, "batch_first": False}
+    parameter = next(module.parameters())
+    # Built on the meta device: no random initialisation to pay for, and the caller's RNG untouched.
+    copy: torch.nn.Module = getattr(torch.nn, config.family)(**keywords, device="meta", dtype=parameter.dtype)
+    copy = copy.to_empty(device=parameter.device)
+    weights = {
+        name: value for name, value in module.state_dict().items() if name.endswith(("_l0", "_l0_reverse"))
+    }
+    copy.load_state_dict(weights)
+    copy.eval()
+    return copy
+
+
+def _last_steps(spec: Spec, x: torch.Tensor, time_axis: int) -> torch.Tensor:
+    """Where the backward direction starts: the last step, each packed sequence's own last step."""
+    if not spec.lengths:
+        return x.select(time_axis, -1)
+    by_batch = x if spec.config.batch_first else x.transpose(0, 1)
+    return torch.stack([by_batch[b, length - 1] for b, length in enumerate(spec.lengths)])
