@@ -7,6 +7,8 @@ Texts come from :mod:`gru_shapes.sections`; this module only draws them. Every t
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Sequence
 from typing import Literal
 
 from rich import box
@@ -15,9 +17,9 @@ from rich.panel import Panel as RichPanel
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from gru_shapes.i18n import language
+from gru_shapes.i18n import _, language
 from gru_shapes.report import Report
-from gru_shapes.sections import Note, Panel, Section, Table, Tone, sections
+from gru_shapes.sections import Drawing, Note, Panel, Section, Table, Tone, sections
 
 _STYLES: dict[Tone, str] = {
     "plain": "",
@@ -46,9 +48,45 @@ def text(report: Report, width: int | None, styled: bool) -> str:
 
 def svg(report: Report, width: int = 100) -> str:
     """The tables as a standalone SVG image, as a terminal of ``width`` columns would show them."""
+    with language(report.spec.lang):
+        return svg_document(sections(report), f"gru-shapes · nn.{report.spec.module}", width)
+
+
+def svg_document(parts: Sequence[Section], title: str, width: int = 100) -> str:
+    """Sections as one SVG image: the text sections through rich's SVG export, as a terminal of
+    ``width`` columns shows them, and each drawing below them as vector shapes (rectangles, arrows,
+    text), nested ``<svg>`` elements of one document. Without drawings it is rich's export alone."""
     console = _console(width, "truecolor")
-    console.print(render(report))
-    return console.export_svg(title=f"gru-shapes · nn.{report.spec.module}")
+    drawings = [part for part in parts if isinstance(part, Drawing)]
+    for part in parts:
+        if isinstance(part, Drawing):
+            note = _("{title}: drawn below as a vector diagram").format(title=part.title)
+            console.print(Text(note, style="bold"))
+        else:
+            console.print(draw(part))
+    exported = console.export_svg(title=title)
+    return _with_drawings(exported, drawings) if drawings else exported
+
+
+def _with_drawings(exported: str, drawings: list[Drawing]) -> str:
+    from gru_shapes.diagram_svg import element
+
+    match = re.match(r'<svg class="rich-terminal" viewBox="0 0 ([\d.]+) ([\d.]+)"', exported)
+    assert match is not None, "rich's SVG export starts with its viewBox"
+    total_width, top = float(match[1]), float(match[2])
+    opening = match[0] + f' x="0" y="0" width="{total_width:.1f}" height="{top:.1f}"'
+    nested = [opening + exported[match.end() :]]
+    for drawing in drawings:
+        body, drawn_width, drawn_height = element(drawing)
+        nested.append(
+            f'<svg x="0" y="{top:.1f}" width="{drawn_width:.1f}" height="{drawn_height:.1f}" '
+            f'viewBox="0 0 {drawn_width:.1f} {drawn_height:.1f}">\n{body}</svg>'
+        )
+        total_width, top = max(total_width, drawn_width), top + drawn_height
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_width:.0f}" height="{top:.0f}" '
+        f'viewBox="0 0 {total_width:.0f} {top:.0f}">\n' + "\n".join(nested) + "\n</svg>\n"
+    )
 
 
 def html(report: Report, width: int = 110) -> str:
@@ -77,6 +115,8 @@ def draw(section: Section) -> RenderableType:
         return _panel(section)
     if isinstance(section, Table):
         return _table(section)
+    if isinstance(section, Drawing):
+        return _drawing(section)
     return _note(section)
 
 
@@ -121,3 +161,16 @@ def _table(table: Table) -> RichTable:
 
 def _note(note: Note) -> Text:
     return Text(note.text, style=_STYLES[note.tone])
+
+
+def _drawing(drawing: Drawing) -> Group:
+    """The unrolled network in box-drawing characters; heavy borders mark output without colour."""
+    from gru_shapes.diagram_text import lines
+
+    body = Text(no_wrap=True, overflow="ellipsis")
+    for index, line in enumerate(lines(drawing)):
+        if index:
+            body.append("\n")
+        for piece, tone in line:
+            body.append(piece, style=_STYLES[tone])
+    return Group(Text(drawing.title, style="bold"), body)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gru_shapes.cost import human_bytes
+from gru_shapes.diagram import Unrolled
 from gru_shapes.i18n import N_, _
 from gru_shapes.report import Report
 from gru_shapes.shapes import TensorModel
@@ -57,7 +58,17 @@ class Note:
     tone: Tone = "warning"
 
 
-Section = Panel | Table | Note
+@dataclass(frozen=True)
+class Drawing:
+    """A picture of the unrolled network (:mod:`gru_shapes.diagram`), its title and legend: drawn as
+    box-drawing text in the terminal and in Markdown, and as vector shapes in SVG."""
+
+    title: str
+    picture: Unrolled
+    legend: tuple[str, ...]
+
+
+Section = Panel | Table | Note | Drawing
 
 
 def sections(report: Report) -> list[Section]:
