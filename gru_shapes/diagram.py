@@ -81,11 +81,19 @@ def unrolled(report: Report) -> Unrolled:
     if spec.lengths:
         shown = spec.lengths[:MAX_GRIDS]
         grids = tuple(
-            _grid(report, length, _("sequence b = {b}, lengths[{b}] = {length}").format(b=b, length=length))
-            for b, length in enumerate(shown)
+            _grid(report, length, _sequence_title(b, length, spec.seq_len)) for b, length in enumerate(shown)
         )
         return Unrolled(grids, len(spec.lengths) - len(shown))
     return Unrolled((_grid(report, spec.seq_len, ""),), 0)
+
+
+def _sequence_title(b: int, length: int, longest: int) -> str:
+    title = _("sequence b = {b}, lengths[{b}] = {length}").format(b=b, length=length)
+    if length == longest:
+        return title
+    # Its ragged end: the padded output goes on to the longest sequence's length, in zeros.
+    padding = _("steps {first} to {last} are padding: zeros in output").format(first=length, last=longest - 1)
+    return f"{title}; {padding}"
 
 
 def _grid(report: Report, length: int, title: str) -> Grid:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import itertools
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +31,8 @@ from gru_shapes.spec import make_spec
 from tests.strategies import SEQUENCE_MODULES, valid_options
 
 SVG = "{http://www.w3.org/2000/svg}"
+ROOT = Path(__file__).parent.parent
+SCRIPT = "scripts/diagrams.py"
 
 
 def _drawing(report: Report, lang: str = "en") -> Drawing:
@@ -252,3 +257,21 @@ def test_an_svg_with_a_drawing_nests_the_vector_picture_below_the_text() -> None
     assert float(nested[1].attrib["y"]) == float(nested[0].attrib["height"])
     assert _every_label(drawing) <= {element.text for element in nested[1].iter(f"{SVG}text")}
     assert svg_document([Note("only text", tone="plain")], "t", 100).startswith('<svg class="rich-terminal"')
+
+
+def test_the_diagrams_script_draws_the_readme_images(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "scripts/diagrams.py", str(tmp_path)], cwd=ROOT, check=True)
+    drawn = sorted(path.name for path in tmp_path.iterdir())
+    assert drawn == ["diagram-packed.svg", "diagram.ko.svg", "diagram.svg"]
+    for name in drawn:
+        made = (tmp_path / name).read_text()
+        texts = {element.text for element in ET.fromstring(made).iter(f"{SVG}text")}
+        assert {"h_n[0]", "h_n[1]"} <= texts
+        assert made == (ROOT / "docs" / name).read_text(), f"docs/{name} is stale: run python {SCRIPT}"
+    korean = {
+        element.text or "" for element in ET.fromstring((tmp_path / "diagram.ko.svg").read_text()).iter()
+    }
+    assert "1층 →" in korean and "h_n[3]" in korean
+    assert "diagram.ko.svg" in (ROOT / "docs" / "notebook.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "docs/diagram.svg" in readme and "docs/diagram-packed.svg" in readme
