@@ -44,11 +44,12 @@ def verify(
     """Recompute the first step of layer 0 (forward, and backward when bidirectional) with the
     ``written`` equations, in float64 from the module's weights, and compare with torch's step.
 
-    A cell's step is compared with what the cell returned; a sequence module's with a one-layer
-    copy of its layer 0 fed that single step, whose final states are exactly that step's states.
+    A cell's step is compared with what the cell returned; a sequence module's with torch's own
+    kernel run over that single step with layer 0's parameters, whose final states are exactly that
+    step's states. Only the rows each term names are converted to float64.
     """
     config = spec.config
-    parameters = {name: p.detach().double() for name, p in module.named_parameters()}
+    parameters = dict(module.named_parameters())
     x = fed["input"]
     expected: dict[str, dict[str, torch.Tensor]] = {}
     starts: dict[str, dict[str, torch.Tensor]] = {}
@@ -59,15 +60,13 @@ def verify(
             **({"c_t": returned["c_1"]} if "c_1" in returned else {}),
         }
     else:
-        copy = _first_layer(spec, module)
         time_axis = 0 if spec.unbatched or not config.batch_first else 1
         directions = ["forward", "backward"][: config.num_directions]
+        h_0 = fed["h_0"][: config.num_directions]
+        c_0 = fed["c_0"][: config.num_directions] if "c_0" in fed else None
         for index, direction in enumerate(directions):
             step = x.select(time_axis, 0) if index == 0 else _last_steps(spec, x, time_axis)
-            h_0 = fed["h_0"][: config.num_directions]
-            c_0 = fed["c_0"][: config.num_directions] if "c_0" in fed else None
-            _outputs, final = copy(step.unsqueeze(0), h_0 if c_0 is None else (h_0, c_0))
-            h_n, c_n = final if isinstance(final, tuple) else (final, None)
+            h_n, c_n = _torch_step(spec, module, step, h_0, c_0)
             starts[direction] = {
                 "x_t": step,
                 PREVIOUS_H: h_0[index],
@@ -118,27 +117,38 @@ def evaluate(expression: Expr, values: Mapping[str, torch.Tensor]) -> torch.Tens
 def _term(parameters: Mapping[str, torch.Tensor], source: str) -> torch.Tensor:
     """A parameter's rows named by a term's source, e.g. ``weight_ih_l0[0:32]``."""
     name, _bracket, rows = source.partition("[")
-    tensor = parameters[name]
-    if not rows:
-        return tensor
-    start, _colon, stop = rows.rstrip("]").partition(":")
-    return tensor[int(start) : int(stop)]
+    tensor = parameters[name].detach()
+    if rows:
+        start, _colon, stop = rows.rstrip("]").partition(":")
+        tensor = tensor[int(start) : int(stop)]
+    return tensor.double()
 
 
-def _first_layer(spec: Spec, module: torch.nn.Module) -> torch.nn.Module:
-    """A one-layer, seq-first copy of the module's layer 0, with the same weights."""
+def _torch_step(
+    spec: Spec, module: torch.nn.Module, step: torch.Tensor, h_0: torch.Tensor, c_0: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """torch's own kernel (the one ``module.forward`` calls) run over one step with layer 0's
+    parameters only: its final states are that step's states, for each direction."""
     config = spec.config
-    keywords = {**config.keywords(), "num_layers": 1, "dropout": 0.0, "batch_first": False}
-    parameter = next(module.parameters())
-    # Built on the meta device: no random initialisation to pay for, and the caller's RNG untouched.
-    copy: torch.nn.Module = getattr(torch.nn, config.family)(**keywords, device="meta", dtype=parameter.dtype)
-    copy = copy.to_empty(device=parameter.device)
-    weights = {
-        name: value for name, value in module.state_dict().items() if name.endswith(("_l0", "_l0_reverse"))
-    }
-    copy.load_state_dict(weights)
-    copy.eval()
-    return copy
+    names = ["weight_ih", "weight_hh", *(["bias_ih", "bias_hh"] if config.bias else [])]
+    names += ["weight_hr"] if config.proj_size else []
+    suffixes = ["_l0", "_l0_reverse"][: config.num_directions]
+    weights = [getattr(module, name + suffix) for suffix in suffixes for name in names]
+    arguments = (weights, config.bias, 1, 0.0, False, config.bidirectional, False)
+    if spec.unbatched:  # the kernels take a batch dim; the module adds one for unbatched input
+        step, h_0 = step.unsqueeze(0), h_0.unsqueeze(1)
+        c_0 = c_0.unsqueeze(1) if c_0 is not None else None
+    sequence = step.unsqueeze(0)  # one step, seq-first
+    c_n = None
+    if config.family == "LSTM":
+        assert c_0 is not None
+        _output, h_n, c_n = torch.lstm(sequence, (h_0, c_0), *arguments)
+    else:
+        kernel = torch.gru if config.family == "GRU" else getattr(torch, f"rnn_{config.nonlinearity}")
+        _output, h_n = kernel(sequence, h_0, *arguments)
+    if spec.unbatched:
+        h_n, c_n = h_n.squeeze(1), c_n.squeeze(1) if c_n is not None else None
+    return h_n, c_n
 
 
 def _last_steps(spec: Spec, x: torch.Tensor, time_axis: int) -> torch.Tensor:
