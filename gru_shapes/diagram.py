@@ -43,6 +43,7 @@ class Grid:
     title: str
     steps: tuple[int | None, ...]  # the columns: a step, or None for the elided middle
     rows: tuple[Row, ...]  # the top layer first, forward before backward
+    timed: bool = True  # steps numbered above the columns; a cell's one step has no time axis
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def unrolled(report: Report) -> Unrolled:
     if config.is_cell:
         cell = Cell(0, False, ("h_1", "c_1")[: 1 + lstm])
         row = Row(0, "forward", _("one step"), ("h_0", "c_0")[: 1 + lstm], (cell,))
-        return Unrolled((Grid("", (0,), (row,)),), 0)
+        return Unrolled((Grid("", (0,), (row,), timed=False),), 0)
     if spec.lengths:
         shown = spec.lengths[:MAX_GRIDS]
         grids = tuple(

@@ -90,7 +90,7 @@ def _grid(grid: Grid, top: float) -> tuple[list[str], float, float]:
     right = x - GAP + start_width  # backward rows' initial states enter on the right
     shapes: list[str] = []
     y = top
-    if len(grid.steps) > 1:
+    if grid.timed:
         y += LINE
         shapes.append(_text(MARGIN + label_width - PAD, y, "t", "step", anchor="end"))
         for step, left, box in zip(grid.steps, lefts, boxes, strict=True):
@@ -110,7 +110,7 @@ def _box_width(grid: Grid, index: int) -> float:
     if grid.steps[index] is None:
         return 2 * COLUMN
     labels = [label for row in grid.rows if (cell := row.cells[index]) for label in cell.labels]
-    return max([2, *(width(label) for label in labels)]) * COLUMN + 2 * PAD
+    return max([2, len(str(grid.steps[index])) - 1, *(width(label) for label in labels)]) * COLUMN + 2 * PAD
 
 
 def _row(

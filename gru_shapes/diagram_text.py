@@ -52,7 +52,7 @@ def _grid(grid: Grid) -> list[Line]:
     start_width = max(width(label) for row in grid.rows for label in row.start) + 4
     backward = any(row.direction == "backward" for row in grid.rows)
     found: list[Line] = []
-    if len(grid.steps) > 1:
+    if grid.timed:
         header: Line = [(_pad("t", label_width, right=True) + " " + " " * start_width, "dim")]
         for index, (step, box) in enumerate(zip(grid.steps, widths, strict=True)):
             text = "⋯" if step is None else str(step)
@@ -71,7 +71,8 @@ def _column_width(grid: Grid, index: int) -> int:
         return len(_GAP)
     cells = [row.cells[index] for row in grid.rows]
     inner = max((width(label) for cell in cells if cell for label in cell.labels), default=0)
-    return max(inner, 2) + 4
+    # Wide enough for the step number above it too, e.g. 999999 in a dry run of a long sequence.
+    return max(inner, 2, len(str(grid.steps[index])) - 2) + 4
 
 
 def _row(

@@ -152,3 +152,12 @@ def test_a_dry_run_has_equations_but_no_verdict() -> None:
     step = report_for(make_spec(dry_run=True)).to_dict()["step"]
     assert step["verified"] is None and step["max_abs_diff"] is None
     assert [e["name"] for e in step["equations"]] == ["r_t", "z_t", "n_t", "h_t"]
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("options", VARIANTS.values(), ids=VARIANTS.keys())
+def test_the_step_check_passes_on_cuda(options: dict[str, Any], dtype: str) -> None:
+    step = report_for(make_spec(**options, dtype=dtype, device="cuda")).observation.step  # type: ignore[union-attr]
+    assert step is not None and step.verified, (step, dtype)
