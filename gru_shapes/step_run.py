@@ -3,6 +3,7 @@ equations of :mod:`gru_shapes.step`, and compare with torch's own step."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 
 import torch
@@ -148,12 +149,16 @@ def _torch_step(
         c_0 = c_0.unsqueeze(1) if c_0 is not None else None
     sequence = step.unsqueeze(0)  # one step, seq-first
     c_n = None
-    if config.family == "LSTM":
-        assert c_0 is not None
-        _output, h_n, c_n = torch.lstm(sequence, (h_0, c_0), *arguments)
-    else:
-        kernel = torch.gru if config.family == "GRU" else getattr(torch, f"rnn_{config.nonlinearity}")
-        _output, h_n = kernel(sequence, h_0, *arguments)
+    # The user's run has reported torch's warnings already; this check must not add its own
+    # (e.g. oneDNN's note on projections, which a packed run never triggers).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if config.family == "LSTM":
+            assert c_0 is not None
+            _output, h_n, c_n = torch.lstm(sequence, (h_0, c_0), *arguments)
+        else:
+            kernel = torch.gru if config.family == "GRU" else getattr(torch, f"rnn_{config.nonlinearity}")
+            _output, h_n = kernel(sequence, h_0, *arguments)
     if spec.unbatched:
         h_n, c_n = h_n.squeeze(1), c_n.squeeze(1) if c_n is not None else None
     return h_n, c_n
