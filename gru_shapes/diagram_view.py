@@ -117,7 +117,8 @@ def _verdict(report: Report) -> Note:
     step = report.observation.step if report.observation else None
     if step is None:
         return Note(_("not verified: a dry run computes nothing"), tone="notice")
-    compared = ", ".join(step.compared)
+    words = {"forward": _("forward"), "backward": _("backward")}
+    compared = ", ".join(f"{key} ({words[direction]})" for key, direction in step.compared)
     if step.verified:
         text = _(
             "verified: the first step recomputed with these equations from the module's own weights "

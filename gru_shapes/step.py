@@ -88,7 +88,7 @@ class StepVerification:
     verified: bool
     max_abs_diff: float
     tolerance: float
-    compared: tuple[str, ...]  # what was compared with torch, e.g. "h_t (layer 0, forward)"
+    compared: tuple[tuple[str, str], ...]  # (state, direction) compared with torch, e.g. ("h_t", "forward")
 
 
 PREVIOUS_H, PREVIOUS_C = "h_(t−1)", "c_(t−1)"

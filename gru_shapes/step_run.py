@@ -74,7 +74,7 @@ def verify(
                 PREVIOUS_C: (c_0 if c_0 is not None else h_0)[index],
             }
             expected[direction] = {"h_t": h_n[index], **({"c_t": c_n[index]} if c_n is not None else {})}
-    agreed, largest, compared = True, 0.0, []
+    agreed, largest, compared = True, 0.0, list[tuple[str, str]]()
     tolerance = _tolerance(spec.dtype, x.device)
     for direction, start in starts.items():
         values = {key: value.double() for key, value in start.items()}
@@ -93,7 +93,7 @@ def verify(
             if mine.numel():
                 largest = max(largest, float((mine - theirs).abs().max()))
             agreed &= bool(torch.allclose(mine, theirs, rtol=tolerance, atol=tolerance))
-            compared.append(f"{key} ({direction})")
+            compared.append((key, direction))
     return StepVerification(agreed, largest, tolerance, tuple(compared))
 
 

@@ -161,3 +161,33 @@ def test_a_dry_run_has_equations_but_no_verdict() -> None:
 def test_the_step_check_passes_on_cuda(options: dict[str, Any], dtype: str) -> None:
     step = report_for(make_spec(**options, dtype=dtype, device="cuda")).observation.step  # type: ignore[union-attr]
     assert step is not None and step.verified, (step, dtype)
+
+
+def test_the_step_section_shows_the_verdict_in_the_reports_language() -> None:
+    from gru_shapes.diagram_view import step_section
+    from gru_shapes.i18n import language
+    from gru_shapes.sections import Note, Table
+
+    report = report_for(make_spec(module="LSTM", bidirectional=True, layers=2, lang="ko"))
+    with language("ko"):
+        parts = step_section(report)
+    equations_table, terms_table = parts[0], parts[1]
+    assert isinstance(equations_table, Table) and isinstance(terms_table, Table)
+    assert [row[0].split(" = ")[0] for row in equations_table.rows] == [
+        "i_t",
+        "f_t",
+        "g_t",
+        "o_t",
+        "c_t",
+        "h_t",
+    ]
+    assert ("W_hg", "[32, 32]", "weight_hh_l0[64:96]") in terms_table.rows
+    verdict = parts[-1]
+    assert isinstance(verdict, Note) and verdict.tone == "good" and "역방향" in verdict.text
+    assert report.observation is not None and report.observation.step is not None
+    failed = replace(
+        report, observation=replace(report.observation, step=replace(report.observation.step, verified=False))
+    )
+    with language("en"):
+        verdict = step_section(failed)[-1]
+    assert isinstance(verdict, Note) and verdict.tone == "bad" and verdict.text.startswith("FAILED")
