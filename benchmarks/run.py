@@ -79,6 +79,28 @@ outputs, hidden_state = gru(inputs)
 print(outputs.shape, hidden_state.shape)
 """
 
+# A default run drawn as text, without and with the diagram and step sections drawn as well.
+DRAWN = """
+import io
+from rich.console import Console
+from gru_shapes.api import report_for
+from gru_shapes.render import draw, render
+from gru_shapes.spec import make_spec
+report = report_for(make_spec(layers=2, bidirectional=True, lang="en"))
+console = Console(file=io.StringIO(), width=100)
+console.print(render(report))
+"""
+PICTURES = (
+    DRAWN
+    + """
+from gru_shapes.diagram_svg import document
+from gru_shapes.diagram_view import diagram_section, step_section
+for section in diagram_section(report) + step_section(report):
+    console.print(draw(section))
+document(diagram_section(report)[0])
+"""
+)
+
 TORCHINFO = """
 import torch.nn as nn
 from torchinfo import summary
@@ -233,6 +255,14 @@ def main() -> None:
             [*TOOL, "batch"],
             3.0,
             stdin=lines,
+        ),
+        Pair(
+            "diagram and step drawn <= 1.05 x default run",
+            "default run, drawn",
+            [PYTHON, "-c", DRAWN],
+            "+ diagram, step, SVG",
+            [PYTHON, "-c", PICTURES],
+            1.05,
         ),
     ]
     if importlib.util.find_spec("torchinfo"):

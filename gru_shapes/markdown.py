@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from gru_shapes.i18n import language
 from gru_shapes.report import Report
-from gru_shapes.sections import Column, Note, Panel, Section, Table, sections
+from gru_shapes.sections import Column, Drawing, Note, Panel, Section, Table, sections
 
 
 def markdown(report: Report, show: Iterable[str] | None = None) -> str:
@@ -26,6 +26,8 @@ def _block(section: Section) -> str:
         return _panel(section)
     if isinstance(section, Table):
         return _table(section)
+    if isinstance(section, Drawing):
+        return _drawing(section)
     return _note(section)
 
 
@@ -76,3 +78,16 @@ def _escape(text: str) -> str:
     for character in ("\\", "|", "*", "<", ">", "`"):
         text = text.replace(character, "\\" + character)
     return text
+
+
+def _drawing(drawing: Drawing) -> str:
+    """The unrolled network as a fenced text drawing (GitHub shows it in a fixed-width font), with
+    the legend below it as a list."""
+    from gru_shapes.diagram_text import lines
+
+    body = ["".join(text for text, _tone in line).rstrip() for line in lines(drawing)]
+    while body and not body[-1]:
+        body.pop()
+    picture = [line for line in body if line not in drawing.legend]
+    legend = [f"- {_escape(text)}" for text in drawing.legend]
+    return "\n".join([f"**{_escape(drawing.title)}**", "", "```text", *picture, "```", "", *legend]).rstrip()

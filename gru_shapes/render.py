@@ -9,7 +9,7 @@ from __future__ import annotations
 import html as html_text
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,9 +21,9 @@ from rich.panel import Panel as RichPanel
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from gru_shapes.i18n import language
+from gru_shapes.i18n import _, language
 from gru_shapes.report import Report
-from gru_shapes.sections import Note, Panel, Section, Table, Tone, sections
+from gru_shapes.sections import Drawing, Note, Panel, Section, Table, Tone, sections
 
 # Readable on dark and light backgrounds alike: no yellow (lost on white), no blue (lost on
 # black), and bold for red, which many dark themes draw too dark otherwise.
@@ -57,9 +57,45 @@ def text(report: Report, width: int | None, styled: bool, show: Iterable[str] | 
 
 def svg(report: Report, width: int = 100, show: Iterable[str] | None = None) -> str:
     """The tables as a standalone SVG image, as a terminal of ``width`` columns would show them."""
+    with language(report.spec.lang):
+        return svg_document(sections(report, show), f"gru-shapes · nn.{report.spec.module}", width)
+
+
+def svg_document(parts: Sequence[Section], title: str, width: int = 100) -> str:
+    """Sections as one SVG image: the text sections through rich's SVG export, as a terminal of
+    ``width`` columns shows them, and each drawing below them as vector shapes (rectangles, arrows,
+    text), nested ``<svg>`` elements of one document. Without drawings it is rich's export alone."""
     console = _console(width, "truecolor")
-    console.print(render(report, show))
-    return fit_svg(console.export_svg(title=f"gru-shapes · nn.{report.spec.module}"))
+    drawings = [part for part in parts if isinstance(part, Drawing)]
+    for part in parts:
+        if isinstance(part, Drawing):
+            note = _("{title}: drawn below as a vector diagram").format(title=part.title)
+            console.print(Text(note, style="bold"))
+        else:
+            console.print(draw(part))
+    exported = fit_svg(console.export_svg(title=title))
+    return _with_drawings(exported, drawings) if drawings else exported
+
+
+def _with_drawings(exported: str, drawings: list[Drawing]) -> str:
+    from gru_shapes.diagram_svg import element
+
+    match = re.match(r'<svg class="rich-terminal" viewBox="0 0 ([\d.]+) ([\d.]+)"', exported)
+    assert match is not None, "rich's SVG export starts with its viewBox"
+    total_width, top = float(match[1]), float(match[2])
+    opening = match[0] + f' x="0" y="0" width="{total_width:.1f}" height="{top:.1f}"'
+    nested = [opening + exported[match.end() :]]
+    for drawing in drawings:
+        body, drawn_width, drawn_height = element(drawing)
+        nested.append(
+            f'<svg x="0" y="{top:.1f}" width="{drawn_width:.1f}" height="{drawn_height:.1f}" '
+            f'viewBox="0 0 {drawn_width:.1f} {drawn_height:.1f}">\n{body}</svg>'
+        )
+        total_width, top = max(total_width, drawn_width), top + drawn_height
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_width:.0f}" height="{top:.0f}" '
+        f'viewBox="0 0 {total_width:.0f} {top:.0f}">\n' + "\n".join(nested) + "\n</svg>\n"
+    )
 
 
 def html(report: Report, width: int = 110, show: Iterable[str] | None = None) -> str:
@@ -156,6 +192,8 @@ def draw(section: Section) -> RenderableType:
         return _panel(section)
     if isinstance(section, Table):
         return _Fitted(section)
+    if isinstance(section, Drawing):
+        return _drawing(section)
     return _note(section)
 
 
@@ -262,3 +300,23 @@ def _table(table: Table, stacked: bool, widths: list[int] | None) -> RichTable:
 
 def _note(note: Note) -> Text:
     return Text(note.text, style=_STYLES[note.tone])
+
+
+def _drawing(drawing: Drawing) -> Group:
+    """The unrolled network in box-drawing characters; heavy borders mark output without colour.
+    Each grid keeps its shape (cut at the edge, never wrapped); titles and the legend are prose, and wrap."""
+    from gru_shapes.diagram_text import grid_lines
+
+    parts: list[RenderableType] = [Text(drawing.title, style="bold")]
+    for grid in drawing.picture.grids:
+        if grid.title:
+            parts.append(Text(grid.title, style="bold"))
+        body = Text(no_wrap=True, overflow="ellipsis")
+        for index, line in enumerate(grid_lines(grid)):
+            if index:
+                body.append("\n")
+            for piece, tone in line:
+                body.append(piece, style=_STYLES[tone])
+        parts += [body, Text("")]
+    parts.extend(Text(text, style=_STYLES["dim"]) for text in drawing.legend)
+    return Group(*parts)

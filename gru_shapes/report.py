@@ -17,6 +17,8 @@ from gru_shapes.i18n import _
 from gru_shapes.idioms import IdiomRow
 from gru_shapes.shapes import LISTED_STEPS, Omitted, Prediction, TensorModel, parameters_of, runs_of
 from gru_shapes.spec import Spec
+from gru_shapes.step import StepVerification
+from gru_shapes.step import to_dict as step_dict
 
 SCHEMA_VERSION = 3
 # The tensors the run builds and feeds, as opposed to those torch returns.
@@ -47,6 +49,7 @@ class Observation:
     idioms: tuple[IdiomRow, ...] = ()
     handoff: tuple[HandoffRow, ...] | None = None
     chunks: Chunks | None = None
+    step: StepVerification | None = None  # the step equations recomputed and compared with torch
 
 
 @dataclass(frozen=True, repr=False)
@@ -193,6 +196,7 @@ class Report:
             "idioms": [idiom.to_dict() for idiom in self.idioms],
             "handoff": None if self.handoff is None else [row.to_dict() for row in self.handoff],
             "chunks": self.chunks.to_dict() if self.chunks else None,
+            "step": step_dict(spec, self.observation.step if self.observation else None),
         }
 
 
@@ -226,7 +230,20 @@ def build_report(
         )
     checks.append(_parameter_check(spec, observation))
     checks.extend(observation.identities)
+    if observation.step is not None:
+        checks.append(_step_check(observation.step))
     return Report(spec, prediction, cost, observation, tensors, tuple(checks), diagnosis)
+
+
+def _step_check(step: StepVerification) -> Check:
+    compared = ", ".join(f"{state} {direction}" for state, direction in step.compared)
+    return Check(
+        _("the first step recomputed from the weights with the update equations (--show step)"),
+        step.verified,
+        _("{compared}: largest difference {diff:.3g}, tolerance {tolerance:g}").format(
+            compared=compared, diff=step.max_abs_diff, tolerance=step.tolerance
+        ),
+    )
 
 
 def _with_observed_sizes(tensor: TensorModel, observed: tuple[int, ...]) -> TensorModel:

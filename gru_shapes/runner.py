@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from gru_shapes import idioms_run
+from gru_shapes import idioms_run, step_run
 from gru_shapes.errors import OptionError, RunFailure
 from gru_shapes.expectations import expectations
 from gru_shapes.i18n import _
@@ -166,6 +166,7 @@ def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype
             checks = expectations(spec, prediction, module, fed["input"])
             checks += _identities(spec, output, returned["h_n"])
             batch_sizes = None
+        step = step_run.verify(spec, module, fed, returned)
     tensors = {**fed, **returned}
     return Observation(
         torch_version=torch.__version__,
@@ -176,6 +177,7 @@ def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype
         warnings=(),
         batch_sizes=batch_sizes,
         **idioms_run.evaluate(spec, module, fed, returned),
+        step=step,
     )
 
 

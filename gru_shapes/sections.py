@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from gru_shapes.cost import human_bytes
+from gru_shapes.diagram import Unrolled
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import N_, _
 from gru_shapes.report import Check, Report
@@ -64,7 +65,17 @@ class Note:
     tone: Tone = "warning"
 
 
-Section = Panel | Table | Note
+@dataclass(frozen=True)
+class Drawing:
+    """A picture of the unrolled network (:mod:`gru_shapes.diagram`), its title and legend: drawn as
+    box-drawing text in the terminal and in Markdown, and as vector shapes in SVG."""
+
+    title: str
+    picture: Unrolled
+    legend: tuple[str, ...]
+
+
+Section = Panel | Table | Note | Drawing
 
 
 Builder = Callable[[Report], list[Section]]
@@ -141,6 +152,8 @@ REGISTRY: tuple[Named, ...] = (
     Named("idioms", _later("idioms_view", "idioms_section")),
     Named("handoff", _later("idioms_view", "handoff_section"), asked=lambda r: r.handoff is not None),
     Named("chunks", _later("idioms_view", "chunks_section"), asked=lambda r: r.chunks is not None),
+    Named("diagram", _later("diagram_view", "diagram_section")),
+    Named("step", _later("diagram_view", "step_section")),
 )
 
 _INPUT_KEYS = ("input",)
