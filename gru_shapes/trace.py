@@ -1,0 +1,845 @@
+"""Trace the recurrent layers inside a user's own model, with torch's public hooks.
+
+Forward hooks on every ``nn.RNNBase`` / ``nn.RNNCellBase`` record each call (what was passed, what
+came back); a :class:`~torch.overrides.TorchFunctionMode` follows the tensors the calls returned
+through the next few operations (indexing, views, permutes, cat/stack, pad_packed_sequence) and
+into the module they reach, and :mod:`gru_shapes.follow` says what each slice holds. Nothing of
+torch is patched: the hooks are removed and the modes restored when the forward ends.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import PackedSequence
+from torch.overrides import TorchFunctionMode
+
+from gru_shapes import follow
+from gru_shapes.follow import Axis, Context, Meaning
+from gru_shapes.i18n import _, current, language
+from gru_shapes.spec import Spec, make_spec
+from gru_shapes.traced import Fed, Trace, TracedCall, TraceError, Use
+from gru_shapes.validate import DTYPES
+
+RECURRENT = (nn.RNNBase, nn.RNNCellBase)
+# A derived tensor is followed this many operations away from the call that returned it.
+MOST_STEPS = 6
+# Uses recorded per call: a loop over a call's result is summarised by its first uses.
+MOST_USES = 16
+# Operations that keep every element where it is: followed through without a use of their own.
+_SAME = frozenset(
+    {"contiguous", "clone", "detach", "float", "double", "half", "to", "cpu", "cuda", "type_as"}
+)
+
+
+def trace(
+    model: nn.Module,
+    *args: Any,
+    train: bool = False,
+    inference_mode: bool = True,
+    lang: str | None = None,
+    **kwargs: Any,
+) -> Trace:
+    """Run ``model(*args, **kwargs)`` once and explain every recurrent call inside it.
+
+    The model runs in eval mode under ``torch.inference_mode()`` unless ``train=True`` /
+    ``inference_mode=False``; its train/eval modes and the caller's RNG state are restored
+    afterwards. A model whose forward takes keywords named ``train``, ``inference_mode`` or
+    ``lang`` is traced with :func:`trace_call`. When the forward raises, the trace still holds the
+    calls so far and ``trace.error`` the exception, verbatim.
+
+    >>> import torch
+    >>> from torch import nn
+    >>> class Classifier(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.rnn = nn.GRU(8, 16, batch_first=True, bidirectional=True)
+    ...         self.fc = nn.Linear(16, 2)
+    ...     def forward(self, x):
+    ...         _output, h_n = self.rnn(x)
+    ...         return self.fc(h_n[-1])
+    >>> t = trace(Classifier(), torch.zeros(4, 7, 8), lang="en")
+    >>> t.calls[0].name, t.calls[0].returned["h_n"]
+    ('rnn', (2, 4, 16))
+    >>> t.pitfalls[0].expression, t.pitfalls[0].pitfall
+    ('h_n[-1]', 'backward direction only — the forward final state is h_n[-2]')
+    """
+    return trace_call(model, args, kwargs, train=train, inference_mode=inference_mode, lang=lang)
+
+
+def trace_call(
+    model: nn.Module,
+    args: Sequence[Any] = (),
+    kwargs: Mapping[str, Any] | None = None,
+    *,
+    train: bool = False,
+    inference_mode: bool = True,
+    lang: str | None = None,
+) -> Trace:
+    """:func:`trace` with the model's arguments given as a sequence and a mapping."""
+    from gru_shapes import validate
+
+    chosen = validate.lang(lang)
+    with language(chosen):
+        recorder = _Recorder(model)
+        modes = {module: module.training for module in model.modules()}
+        error: BaseException | None = None
+        initialized = torch.cuda.is_initialized()  # type: ignore[no-untyped-call]
+        devices = list(range(torch.cuda.device_count())) if initialized else []
+        try:
+            model.train(train)
+            with (
+                torch.random.fork_rng(devices=devices),
+                torch.inference_mode(inference_mode),
+                recorder.hooked(),
+                _Follower(recorder),
+            ):
+                model(*args, **dict(kwargs or {}))
+        except Exception as raised:  # the summary up to the error is the point of tracing
+            error = raised
+        finally:
+            for module, training in modes.items():
+                module.training = training
+        mode = ", ".join(
+            ["train mode" if train else "eval mode", "inference_mode" if inference_mode else "autograd on"]
+        )
+        return Trace(
+            model=type(model).__name__,
+            calls=tuple(recorder.finished(chosen)),
+            error=recorder.error(error) if error is not None else None,
+            lang=chosen,
+            mode=mode,
+        )
+
+
+@dataclass
+class _Tracked:
+    tensor: torch.Tensor  # kept alive so that its id is not reused while the forward runs
+    meaning: Meaning
+    expression: str
+    call: int
+    steps: int
+    internal: bool = False  # pad_packed_sequence's own reordering follows: no use of its own
+
+
+@dataclass
+class _Draft:
+    name: str
+    module: nn.Module
+    index: int
+    fed: Fed
+    spec: Spec
+    returned: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    uses: list[Use] = field(default_factory=list)
+    order: list[int] | None = None  # a packed call's sequences, in the order torch sorted them
+
+
+@dataclass
+class _Failure:
+    consumer: str
+    tracked: _Tracked | None
+    note: str | None = None
+
+
+class _Recorder:
+    """The state of one traced forward pass."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
+        self.names = {id(module): name or "model" for name, module in model.named_modules()}
+        self.calls: list[_Draft] = []
+        self.tracked: dict[int, _Tracked] = {}
+        self.counts: dict[str, int] = {}
+        # Inside a recurrent module, or a leaf module fed a traced tensor: its own torch calls are
+        # not the model's operations.
+        self.depth = 0
+        self.frames: list[tuple[str, nn.Module, _Tracked | None, bool]] = []
+        self.failure: _Failure | None = None
+
+    # Hooks ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def hooked(self) -> Iterator[None]:
+        handles = []
+        for module in self.model.modules():
+            if isinstance(module, RECURRENT):
+                handles.append(module.register_forward_pre_hook(self._before_recurrent, with_kwargs=True))
+                handles.append(
+                    module.register_forward_hook(self._after_recurrent, with_kwargs=True, always_call=True)
+                )
+            elif not any(True for _child in module.children()):
+                handles.append(module.register_forward_pre_hook(self._before_leaf, with_kwargs=True))
+                handles.append(
+                    module.register_forward_hook(self._after_leaf, with_kwargs=True, always_call=True)
+                )
+        try:
+            yield
+        finally:
+            for handle in handles:
+                handle.remove()
+
+    def _before_recurrent(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        x = args[0] if args else kwargs.get("input")
+        hx = args[1] if len(args) > 1 else kwargs.get("hx")
+        name = self.names.get(id(module), type(module).__name__)
+        index = self.counts.get(name, 0)
+        self.counts[name] = index + 1
+        fed = _fed(x, hx)
+        draft = _Draft(name, module, index, fed, _spec(module, fed))
+        handed = [t for t in _tensors_in((x, hx)) if id(t) in self.tracked]
+        for tensor in handed:
+            self._hand_off(
+                draft,
+                self.tracked[id(tensor)],
+                tensor is x or (isinstance(x, PackedSequence) and tensor is x.data),
+            )
+        self.calls.append(draft)
+        self.frames.append((name, module, self.tracked.get(id(handed[0])) if handed else None, True))
+        self.depth += 1
+
+    def _after_recurrent(
+        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+    ) -> None:
+        name, _module, tracked, _counted = self.frames.pop()
+        self.depth -= 1
+        draft = next(d for d in reversed(self.calls) if d.module is module)
+        if output is None:
+            self._fail(_("{name} ({module})").format(name=name, module=_describe_module(module)), tracked)
+            return
+        self._returned(draft, output)
+
+    def _before_leaf(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        traced = [t for t in _tensors_in((args, tuple(kwargs.values()))) if id(t) in self.tracked]
+        if not traced or self.depth:
+            self.frames.append(("", module, None, False))
+            return
+        tracked = self.tracked[id(traced[0])]
+        name = self.names.get(id(module), type(module).__name__)
+        self._use_in_module(name, module, tracked)
+        self.frames.append((name, module, tracked, True))
+        self.depth += 1
+
+    def _after_leaf(
+        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+    ) -> None:
+        name, _module, tracked, counted = self.frames.pop()
+        if not counted:
+            return
+        self.depth -= 1
+        if output is None:
+            self._fail(_("{name} ({module})").format(name=name, module=_describe_module(module)), tracked)
+
+    # What came back -------------------------------------------------------------------------
+
+    def _returned(self, draft: _Draft, output: Any) -> None:
+        module, call = draft.module, len(self.calls) - 1 - [*reversed(self.calls)].index(draft)
+        context = _context(module, draft.fed)
+        if isinstance(module, nn.RNNCellBase):
+            states = output if isinstance(output, tuple) else (output,)
+            for key, state in zip(("h_1", "c_1"), states, strict=False):
+                draft.returned[key] = tuple(state.shape)
+                self._track(state, context.cell_state(key, state.shape[-1]), key, call, 0)
+            return
+        sequence, state = output
+        states = state if isinstance(state, tuple) else (state,)
+        if isinstance(sequence, PackedSequence):
+            draft.returned["packed_output"] = tuple(sequence.data.shape)
+            order = (
+                sequence.sorted_indices.tolist()
+                if sequence.sorted_indices is not None
+                else range(context.batch)
+            )
+            draft.order = list(order)
+            meaning = context.packed_data(draft.order)
+            self._track(sequence.data, meaning, "packed_output.data", call, 0)
+        else:
+            draft.returned["output"] = tuple(sequence.shape)
+            self._track(sequence, context.output(), "output", call, 0)
+        for key, tensor in zip(("h_n", "c_n"), states, strict=False):
+            draft.returned[key] = tuple(tensor.shape)
+            features = tensor.shape[-1]
+            self._track(tensor, context.h_n(key, features), key, call, 0)
+
+    def _track(
+        self, tensor: torch.Tensor, meaning: Meaning, expression: str, call: int, steps: int
+    ) -> _Tracked:
+        if meaning.shape != tuple(tensor.shape):  # a layout the labels do not know: keep the shape only
+            meaning = Meaning(meaning.source, meaning.context, tuple(Axis(s) for s in tensor.shape))
+        tracked = _Tracked(tensor, meaning, expression, call, steps)
+        self.tracked[id(tensor)] = tracked
+        return tracked
+
+    # Uses -----------------------------------------------------------------------------------
+
+    def _use(self, call: int, use: Use) -> None:
+        uses = self.calls[call].uses
+        if len(uses) < MOST_USES and use not in uses:
+            uses.append(use)
+
+    def _hand_off(self, draft: _Draft, tracked: _Tracked, as_input: bool) -> None:
+        source = self.calls[tracked.call]
+        if source.module is draft.module and tracked.steps == 0:
+            return  # a cell fed its own last state: the loop itself, not a use
+        reading = follow.describe(tracked.meaning)
+        role = _("input") if as_input else "hx"
+        holds = _("{holds}; passed as {role} to {name}").format(
+            holds=reading.holds, role=role, name=draft.name
+        )
+        pitfall = reading.pitfall or (None if as_input else _mixed_hand_off(tracked.meaning, draft.module))
+        self._use(
+            tracked.call,
+            Use(
+                f"{draft.name}(…, {tracked.expression})"
+                if not as_input
+                else f"{draft.name}({tracked.expression})",
+                tuple(tracked.tensor.shape),
+                holds,
+                pitfall,
+            ),
+        )
+
+    def _use_in_module(self, name: str, module: nn.Module, tracked: _Tracked) -> None:
+        reading = follow.describe(tracked.meaning)
+        shape = tuple(tracked.tensor.shape)
+        pitfall = reading.pitfall
+        expects = getattr(module, "in_features", None)
+        holds = _("{holds}; into {module}").format(holds=reading.holds, module=_describe_module(module))
+        if isinstance(expects, int) and shape and shape[-1] != expects:
+            pitfall = _("{name} expects {expects} features; {expression} has {features}").format(
+                name=name, expects=expects, expression=tracked.expression, features=shape[-1]
+            )
+        self._use(tracked.call, Use(f"{name}({tracked.expression})", shape, holds, pitfall))
+
+    # Operations -----------------------------------------------------------------------------
+
+    def operands(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[_Tracked]:
+        return [
+            self.tracked[id(t)]
+            for t in _tensors_in((tuple(args), tuple(kwargs.values())))
+            if id(t) in self.tracked
+        ]
+
+    def follow(
+        self,
+        func: Callable[..., Any],
+        args: Sequence[Any],
+        kwargs: Mapping[str, Any],
+        result: Any,
+        operands: list[_Tracked],
+    ) -> None:
+        name = getattr(func, "__name__", str(func))
+        base = operands[0]
+        if base.steps >= MOST_STEPS:
+            return
+        if name == "_pad_packed_sequence":
+            self._padded(base, args, result)
+            return
+        if not isinstance(result, torch.Tensor):
+            return
+        if name in _SAME or (name == "index_select" and base.internal):
+            expression = base.expression
+            meaning = base.meaning if name in _SAME else _apply(name, base, args, kwargs, operands)
+            if meaning is not None:
+                self._track(result, meaning, expression, base.call, base.steps)
+            return
+        meaning = _apply(name, base, args, kwargs, operands)
+        expression = _expression(name, base, args, kwargs, self.tracked)
+        if meaning is None:
+            if tuple(result.shape) == tuple(base.tensor.shape) and name not in _STOP:
+                # Element-wise (tanh, dropout, +): every element stays where it was.
+                self._track(
+                    result, base.meaning, f"{name.strip('_')}({base.expression})", base.call, base.steps + 1
+                )
+                return
+            reading = follow.describe(base.meaning)
+            self._use(
+                base.call,
+                Use(
+                    expression,
+                    tuple(result.shape),
+                    _("{holds}, then {op}").format(holds=reading.holds, op=name.strip("_")),
+                    reading.pitfall,
+                ),
+            )
+            return
+        tracked = self._track(result, meaning, expression, base.call, base.steps + 1)
+        reading = follow.describe(tracked.meaning)
+        self._use(base.call, Use(expression, tuple(result.shape), reading.holds, reading.pitfall))
+        if name in ("cat", "concat", "concatenate", "stack") and reading.pitfall is None:
+            # Each half alone was misleading; joined, they are what was meant (h_n[-2] with h_n[-1]).
+            for operand in operands:
+                self._clear_pitfall(operand)
+
+    def _padded(self, base: _Tracked, args: Sequence[Any], result: Any) -> None:
+        padded = result[0]
+        draft = self.calls[base.call]
+        batch_first = bool(args[2]) if len(args) > 2 else False
+        order = draft.order or list(range(len(draft.fed.lengths or ())))
+        context = _context(draft.module, draft.fed)
+        context = Context(
+            **{
+                **context.__dict__,
+                "steps": padded.shape[1 if batch_first else 0],
+                "batch_first": batch_first,
+                "unbatched": False,
+            }
+        )
+        meaning = context.output()
+        batch_axis = 0 if batch_first else 1
+        labels = meaning.axes[batch_axis].labels or ()
+        reordered = Axis(len(order), tuple(labels[b] for b in order))
+        meaning = Meaning(
+            "output", context, tuple(reordered if i == batch_axis else a for i, a in enumerate(meaning.axes))
+        )
+        expression = f"pad_packed_sequence(packed_output, batch_first={batch_first})[0]"
+        tracked = self._track(padded, meaning, "output", base.call, base.steps + 1)
+        tracked.internal = True
+        reading = follow.describe(meaning)
+        self._use(base.call, Use(expression, tuple(padded.shape), reading.holds, reading.pitfall))
+
+    def _clear_pitfall(self, operand: _Tracked) -> None:
+        uses = self.calls[operand.call].uses
+        for i, use in enumerate(uses):
+            if use.expression == operand.expression and use.pitfall:
+                uses[i] = Use(use.expression, use.shape, use.holds, None)
+
+    # Failure --------------------------------------------------------------------------------
+
+    def failed_op(self, func: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+        if self.failure is not None:
+            return
+        counted = [frame for frame in self.frames if frame[3]]
+        if counted:
+            name, module, tracked, _c = counted[-1]
+            self.failure = _Failure(
+                _("{name} ({module})").format(name=name, module=_describe_module(module)), tracked
+            )
+            return
+        operands = self.operands(args, kwargs)
+        if operands:
+            name = getattr(func, "__name__", str(func)).strip("_")
+            self.failure = _Failure(name, operands[0])
+
+    def _fail(self, consumer: str, tracked: _Tracked | None) -> None:
+        if self.failure is None:
+            self.failure = _Failure(consumer, tracked)
+
+    def error(self, raised: BaseException) -> TraceError:
+        failure = self.failure
+        tracked = failure.tracked if failure else None
+        why = None
+        if tracked is not None:
+            draft = self.calls[tracked.call]
+            root = tracked.meaning.source
+            reading = follow.describe(tracked.meaning)
+            why = _("{expression} {shape} comes from {name}'s {root} {root_shape}: {holds}").format(
+                expression=tracked.expression,
+                shape=list(tracked.tensor.shape),
+                name=draft.name,
+                root=root,
+                root_shape=list(draft.returned.get(root, ())),
+                holds=reading.holds,
+            )
+        return TraceError(
+            type=type(raised).__name__,
+            message=str(raised).strip(),
+            call=tracked.call if tracked else None,
+            expression=tracked.expression if tracked else None,
+            shape=tuple(tracked.tensor.shape) if tracked else None,
+            consumer=failure.consumer if failure else None,
+            why=why,
+        )
+
+    def finished(self, lang: str) -> list[TracedCall]:
+        self.tracked.clear()
+        return [
+            TracedCall(
+                name=d.name,
+                module=type(d.module).__name__,
+                index=d.index,
+                config=d.spec.config.keywords(),
+                fed=d.fed,
+                spec=d.spec,
+                returned=d.returned,
+                uses=tuple(d.uses),
+            )
+            for d in self.calls
+        ]
+
+
+# Functions whose result, though shaped as their operand, no longer holds it element by element.
+_STOP = frozenset(
+    {"matmul", "mm", "bmm", "softmax", "log_softmax", "cumsum", "flip", "roll", "sort", "linear"}
+)
+
+
+class _Follower(TorchFunctionMode):
+    """Sees every torch function the model calls; follows those that take a traced tensor."""
+
+    def __init__(self, recorder: _Recorder) -> None:
+        super().__init__()
+        self.recorder = recorder
+
+    def __torch_function__(
+        self,
+        func: Callable[..., Any],
+        types: Any,
+        args: Sequence[Any] = (),
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> Any:
+        kwargs = kwargs or {}
+        recorder = self.recorder
+        if recorder.depth or not recorder.tracked:
+            try:
+                return func(*args, **kwargs)
+            except Exception:
+                recorder.failed_op(func, args, kwargs)
+                raise
+        operands = recorder.operands(args, kwargs)
+        try:
+            result = func(*args, **kwargs)
+        except Exception:
+            recorder.failed_op(func, args, kwargs)
+            raise
+        if operands:
+            recorder.follow(func, args, kwargs, result, operands)
+        return result
+
+
+# Reading what was passed ----------------------------------------------------------------------
+
+
+def _tensors_in(value: Any) -> Iterator[torch.Tensor]:
+    """Tensors in an argument: itself, inside a PackedSequence, or one level of tuple or list."""
+    if isinstance(value, PackedSequence):
+        yield value.data
+    elif isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            if isinstance(item, (tuple, list, PackedSequence, torch.Tensor)):
+                yield from _tensors_in(item)
+
+
+def _dtype(tensor: torch.Tensor) -> str:
+    return str(tensor.dtype).removeprefix("torch.")
+
+
+def _fed(x: Any, hx: Any) -> Fed:
+    states = hx if isinstance(hx, tuple) else (() if hx is None else (hx,))
+    form = "none" if hx is None else "tuple" if isinstance(hx, tuple) else "tensor"
+    hx_shapes = tuple(tuple(s.shape) for s in states if isinstance(s, torch.Tensor))
+    if isinstance(x, PackedSequence):
+        return Fed("packed", tuple(x.data.shape), _dtype(x.data), _lengths(x), form, hx_shapes)
+    shape = tuple(x.shape) if isinstance(x, torch.Tensor) else ()
+    dtype = _dtype(x) if isinstance(x, torch.Tensor) else "float32"
+    return Fed("tensor", shape, dtype, None, form, hx_shapes)
+
+
+def _lengths(packed: PackedSequence) -> tuple[int, ...]:
+    """Each sequence's length, in the batch's own order (before sorting)."""
+    sizes = packed.batch_sizes.tolist()
+    by_rank = [sum(1 for size in sizes if size > rank) for rank in range(sizes[0] if sizes else 0)]
+    order = packed.sorted_indices.tolist() if packed.sorted_indices is not None else range(len(by_rank))
+    lengths = [0] * len(by_rank)
+    for rank, b in enumerate(order):
+        lengths[b] = by_rank[rank]
+    return tuple(lengths)
+
+
+def _describe_module(module: nn.Module) -> str:
+    return f"{type(module).__name__}({module.extra_repr()})"
+
+
+def _keywords(module: nn.Module) -> dict[str, Any]:
+    """The constructor's keywords, named as make_spec names them."""
+    found: dict[str, Any] = {
+        "module": type(module).__name__,
+        "input_size": module.input_size,
+        "hidden_size": module.hidden_size,
+        "bias": bool(module.bias),
+    }
+    if isinstance(module, nn.RNNBase):
+        found |= {
+            "layers": module.num_layers,
+            "batch_first": module.batch_first,
+            "dropout": float(module.dropout),
+            "bidirectional": module.bidirectional,
+        }
+        if isinstance(module, nn.LSTM):
+            found["proj_size"] = module.proj_size
+    if isinstance(module, (nn.RNN, nn.RNNCell)):
+        found["nonlinearity"] = module.nonlinearity
+    return found
+
+
+def _spec(module: nn.Module, fed: Fed) -> Spec:
+    """The standalone tool's spec for this call: the module's exact configuration, at the shapes fed."""
+    options = _keywords(module)
+    options["dtype"] = fed.dtype if fed.dtype in DTYPES else "float32"
+    options["lang"] = current()
+    cell = isinstance(module, nn.RNNCellBase)
+    if fed.kind == "packed":
+        options["lengths"] = list(fed.lengths or ())
+        return make_spec(**options)
+    if not _standard(module, fed):
+        # torch refuses (or will): the standalone diagnosis of exactly these shapes.
+        options["input_shape"] = list(fed.shape)
+        for key, shape in zip(("h0_shape", "c0_shape"), fed.hx_shapes, strict=False):
+            options[key] = list(shape)
+        return make_spec(**options)
+    shape = fed.shape
+    if len(shape) == (1 if cell else 2):
+        options["unbatched"] = True
+        if not cell:
+            options["seq_len"] = shape[0]
+    elif cell:
+        options["batch_size"] = shape[0]
+    else:
+        batch_first = bool(getattr(module, "batch_first", False))
+        options["batch_size"], options["seq_len"] = (
+            (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
+        )
+    return make_spec(**options)
+
+
+def _size(module: nn.Module, name: str, default: int = 0) -> int:
+    return int(getattr(module, name, default))
+
+
+def _standard(module: nn.Module, fed: Fed) -> bool:
+    """Whether the input and states fed have the shapes the standalone run would build."""
+    cell = isinstance(module, nn.RNNCellBase)
+    shape = fed.shape
+    hidden = _size(module, "hidden_size")
+    if (
+        len(shape) not in ((1, 2) if cell else (2, 3))
+        or shape[-1] != _size(module, "input_size")
+        or 0 in shape[:-1]
+    ):
+        return False
+    unbatched = len(shape) == (1 if cell else 2)
+    batch = 1 if unbatched else shape[0] if cell or getattr(module, "batch_first", False) else shape[1]
+    wanted: list[tuple[int, ...]]
+    if cell:
+        wanted = [(hidden,) if unbatched else (batch, hidden)]
+        wanted *= 2 if isinstance(module, nn.LSTMCell) else 1
+    else:
+        slots = (2 if getattr(module, "bidirectional", False) else 1) * _size(module, "num_layers", 1)
+        h = _size(module, "proj_size") or hidden
+        first = (slots,) if unbatched else (slots, batch)
+        wanted = [(*first, h)] + ([(*first, hidden)] if isinstance(module, nn.LSTM) else [])
+    return not fed.hx_shapes or list(fed.hx_shapes) == wanted
+
+
+def _context(module: nn.Module, fed: Fed) -> Context:
+    cell = isinstance(module, nn.RNNCellBase)
+    shape = fed.shape
+    if fed.kind == "packed":
+        lengths = fed.lengths or ()
+        batch, steps, unbatched = len(lengths), max(lengths, default=0), False
+    else:
+        unbatched = len(shape) == (1 if cell else 2)
+        batch_first = bool(getattr(module, "batch_first", False))
+        if cell:
+            batch, steps = (1 if unbatched else shape[0]), 1
+        elif unbatched:
+            batch, steps = 1, shape[0]
+        else:
+            batch, steps = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
+        lengths = None
+    lstm = isinstance(module, nn.LSTM)
+    return Context(
+        family=type(module).__name__.removesuffix("Cell"),
+        num_layers=getattr(module, "num_layers", 1),
+        directions=2 if getattr(module, "bidirectional", False) else 1,
+        h_size=(_size(module, "proj_size") or _size(module, "hidden_size"))
+        if lstm
+        else _size(module, "hidden_size"),
+        batch=batch,
+        steps=steps,
+        lengths=tuple(lengths) if lengths else None,
+        batch_first=bool(getattr(module, "batch_first", False)),
+        unbatched=unbatched,
+        is_cell=cell,
+    )
+
+
+def _mixed_hand_off(meaning: Meaning, receiver: nn.Module) -> str | None:
+    """A bidirectional state handed whole to a one-directional module feeds its layers the directions."""
+    if not isinstance(receiver, nn.RNNBase) or receiver.bidirectional or not meaning.axes:
+        return None
+    slots = meaning.axes[0].labels
+    if meaning.source not in ("h_n", "c_n") or not slots or meaning.context.directions != 2:
+        return None
+    if not all(len(labels.get("slot", ())) == 1 for labels in slots):
+        return None
+    layer, direction = next(iter(slots[1]["slot"])) if len(slots) > 1 else (0, 0)
+    return _(
+        "hands the encoder's directions to the decoder as layers: decoder layer 1 gets encoder layer {layer}, "
+        "{direction}; sum or concatenate the directions first"
+    ).format(layer=layer, direction=_("backward") if direction else _("forward"))
+
+
+# Operations on traced tensors -----------------------------------------------------------------
+
+
+def _arg(args: Sequence[Any], kwargs: Mapping[str, Any], position: int, name: str, default: Any) -> Any:
+    if len(args) > position:
+        return args[position]
+    return kwargs.get(name, default)
+
+
+def _ints(values: Sequence[Any]) -> list[int]:
+    if len(values) == 1 and isinstance(values[0], (tuple, list, torch.Size)):
+        values = values[0]
+    return [operator.index(v) for v in values]
+
+
+def _apply(
+    name: str, base: _Tracked, args: Sequence[Any], kwargs: Mapping[str, Any], operands: list[_Tracked]
+) -> Meaning | None:
+    """What the result of ``name`` holds, or None for an operation not followed."""
+    m = base.meaning
+    try:
+        if name == "__getitem__":
+            return _index(m, args[1])
+        if name == "select":
+            return follow.select(
+                m,
+                operator.index(_arg(args, kwargs, 1, "dim", 0)),
+                operator.index(_arg(args, kwargs, 2, "index", 0)),
+            )
+        if name in ("view", "reshape"):
+            shape = _ints(args[1:]) if len(args) > 1 else _ints([kwargs["shape"]])
+            return follow.reshape(m, shape)
+        if name == "flatten":
+            start = operator.index(_arg(args, kwargs, 1, "start_dim", 0))
+            end = operator.index(_arg(args, kwargs, 2, "end_dim", -1))
+            sizes = list(m.shape)
+            rank = len(sizes)
+            start, end = start % rank if rank else 0, end % rank if rank else 0
+            merged = 1
+            for size in sizes[start : end + 1]:
+                merged *= size
+            return follow.reshape(m, [*sizes[:start], merged, *sizes[end + 1 :]])
+        if name == "permute":
+            return follow.permute(m, _ints(args[1:]) if len(args) > 1 else _ints([kwargs["dims"]]))
+        if name in ("transpose", "swapaxes", "swapdims"):
+            return follow.transpose(
+                m,
+                operator.index(_arg(args, kwargs, 1, "dim0", 0)),
+                operator.index(_arg(args, kwargs, 2, "dim1", 1)),
+            )
+        if name == "t":
+            return follow.transpose(m, 0, 1) if len(m.axes) == 2 else m
+        if name == "squeeze":
+            dim = _arg(args, kwargs, 1, "dim", None)
+            dims = (
+                None
+                if dim is None
+                else _ints([dim])
+                if isinstance(dim, (tuple, list))
+                else [operator.index(dim)]
+            )
+            return follow.squeeze(m, dims)
+        if name == "unsqueeze":
+            return follow.unsqueeze(m, operator.index(_arg(args, kwargs, 1, "dim", 0)))
+        if name in ("cat", "concat", "concatenate", "stack"):
+            tensors = args[0] if args else kwargs["tensors"]
+            dim = operator.index(_arg(args, kwargs, 1, "dim", 0))
+            parts: list[Meaning | tuple[int, ...]] = []
+            for tensor in tensors:
+                found = next((o for o in operands if o.tensor is tensor), None)
+                parts.append(found.meaning if found else tuple(tensor.shape))
+            return follow.concatenate(parts, dim, new_dim=name == "stack")
+        if name == "index_select":
+            index = args[2] if len(args) > 2 else kwargs["index"]
+            return follow.take(m, [operator.index(_arg(args, kwargs, 1, "dim", 0))], [index.tolist()])
+        if name in ("sum", "mean") and _arg(args, kwargs, 1, "dim", None) is not None:
+            if _arg(args, kwargs, 2, "keepdim", False):
+                return None
+            dim = _arg(args, kwargs, 1, "dim", None)
+            return follow.reduce(m, _ints([dim]) if isinstance(dim, (tuple, list)) else [operator.index(dim)])
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
+    return None
+
+
+def _index(m: Meaning, index: Any) -> Meaning | None:
+    parts = list(index) if isinstance(index, tuple) else [index]
+    if any(isinstance(p, torch.Tensor) and (p.dtype == torch.bool or p.dim() != 1) for p in parts):
+        return None
+    advanced = [isinstance(p, (torch.Tensor, list)) for p in parts]
+    consumed = sum(1 for p in parts if p is not None and p is not Ellipsis)
+    if Ellipsis in parts:
+        at = parts.index(Ellipsis)
+        parts[at : at + 1] = [slice(None)] * (len(m.axes) - consumed)
+    if any(advanced):
+        full = [p for p in parts if not isinstance(p, (torch.Tensor, list))]
+        if any(p != slice(None) for p in full):
+            return None
+        dims = [i for i, p in enumerate(parts) if isinstance(p, (torch.Tensor, list))]
+        values = [p.tolist() if isinstance(p, torch.Tensor) else list(p) for p in (parts[i] for i in dims)]
+        return follow.take(m, dims, values)
+    dim = 0
+    for part in parts:
+        if part is None:
+            m = follow.unsqueeze(m, dim)
+            dim += 1
+        elif isinstance(part, slice):
+            m = follow.slice_dim(m, dim, part.start, part.stop, part.step)
+            dim += 1
+        else:
+            m = follow.select(m, dim, operator.index(part))
+    return m
+
+
+def _index_text(part: Any) -> str:
+    if part is None:
+        return "None"
+    if part is Ellipsis:
+        return "..."
+    if isinstance(part, slice):
+        text = f"{'' if part.start is None else part.start}:{'' if part.stop is None else part.stop}"
+        return text + (f":{part.step}" if part.step is not None else "")
+    if isinstance(part, torch.Tensor):
+        return str(part.tolist()) if part.numel() <= 6 else f"<index {list(part.shape)}>"
+    return str(part)
+
+
+def _operand_text(value: Any, tracked: Mapping[int, _Tracked]) -> str:
+    if isinstance(value, torch.Tensor):
+        found = tracked.get(id(value))
+        return found.expression if found else f"<tensor {list(value.shape)}>"
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(_operand_text(v, tracked) for v in value)
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    return repr(value)
+
+
+def _expression(
+    name: str, base: _Tracked, args: Sequence[Any], kwargs: Mapping[str, Any], tracked: Mapping[int, _Tracked]
+) -> str:
+    """The operation as the model wrote it, on the traced names (h_n, output, ...)."""
+    if name == "__getitem__":
+        index = args[1]
+        parts = index if isinstance(index, tuple) else (index,)
+        return f"{base.expression}[{', '.join(_index_text(p) for p in parts)}]"
+    extra = [_operand_text(a, tracked) for a in args[1:]] + [
+        f"{k}={_operand_text(v, tracked)}" for k, v in kwargs.items()
+    ]
+    if name in ("cat", "concat", "concatenate", "stack"):
+        first = _operand_text(args[0] if args else kwargs.get("tensors"), tracked)
+        rest = [a for a in extra if not a.startswith("tensors=")]
+        return f"torch.{name}({', '.join([first, *rest])})"
+    if args and isinstance(args[0], torch.Tensor) and id(args[0]) in tracked:
+        return f"{base.expression}.{name}({', '.join(extra)})"
+    inner = ", ".join(_operand_text(a, tracked) for a in args)
+    return f"torch.{name}({inner})"
