@@ -319,7 +319,7 @@ def trace_command(
         bool, typer.Option("--train", help=_("Run in train mode (default: eval mode)."))
     ] = False,
     autograd: Annotated[
-        bool, typer.Option("--autograd", help=_("Run with autograd on (default: torch.inference_mode()."))
+        bool, typer.Option("--autograd", help=_("Run with autograd on (default: torch.inference_mode())."))
     ] = False,
     show: Annotated[
         str | None,
