@@ -19,6 +19,9 @@ class Classifier(nn.Module):
         return self.fc(torch.cat((h_n[-2], h_n[-1]), dim=1))
 
 
+model = Classifier()
+
+
 def build() -> tuple[nn.Module, tuple[torch.Tensor]]:
     torch.manual_seed(0)
     return Classifier(), (torch.randint(0, 100, (4, 12)),)

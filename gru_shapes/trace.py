@@ -10,6 +10,7 @@ torch is patched: the hooks are removed and the modes restored when the forward 
 from __future__ import annotations
 
 import operator
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -90,16 +91,20 @@ def trace_call(
         recorder = _Recorder(model)
         modes = {module: module.training for module in model.modules()}
         error: BaseException | None = None
+        caught: list[warnings.WarningMessage] = []
         initialized = torch.cuda.is_initialized()  # type: ignore[no-untyped-call]
         devices = list(range(torch.cuda.device_count())) if initialized else []
         try:
             model.train(train)
             with (
+                warnings.catch_warnings(record=True) as caught,
                 torch.random.fork_rng(devices=devices),
                 torch.inference_mode(inference_mode),
                 recorder.hooked(),
                 _Follower(recorder),
             ):
+                # torch's warnings become lines of the trace, not warnings raised in the caller.
+                warnings.simplefilter("always")
                 model(*args, **dict(kwargs or {}))
         except Exception as raised:  # the summary up to the error is the point of tracing
             error = raised
@@ -115,6 +120,7 @@ def trace_call(
             error=recorder.error(error) if error is not None else None,
             lang=chosen,
             mode=mode,
+            warnings=tuple(dict.fromkeys(str(w.message).strip().splitlines()[0] for w in caught)),
         )
 
 

@@ -42,6 +42,7 @@ def trace_sections(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> list[S
     if trace.error is not None:
         parts.append(_error_panel(trace))
     parts.append(_verdict(trace))
+    parts.extend(Note(_("note: {warning}").format(warning=w)) for w in trace.warnings)
     return parts
 
 

@@ -148,6 +148,7 @@ class Trace:
     error: TraceError | None
     lang: str
     mode: str  # "eval, inference_mode" or what was asked instead
+    warnings: tuple[str, ...] = ()  # torch's warnings during the forward, first line of each
 
     def __repr__(self) -> str:
         state = f"error {self.error.type}" if self.error else "ran"
@@ -190,4 +191,5 @@ class Trace:
             "mode": self.mode,
             "calls": [call.to_dict() for call in self.calls],
             "error": self.error.to_dict() if self.error else None,
+            "warnings": list(self.warnings),
         }
