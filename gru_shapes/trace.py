@@ -3,13 +3,13 @@
 Forward hooks on every ``nn.RNNBase`` / ``nn.RNNCellBase`` record each call (what was passed, what
 came back); a :class:`~torch.overrides.TorchFunctionMode` follows the tensors the calls returned
 through the next few operations (indexing, views, permutes, cat/stack, pad_packed_sequence) and
-into the module they reach, and :mod:`gru_shapes.follow` says what each slice holds. Nothing of
+into the module they reach; :mod:`gru_shapes.follow` moves what each index holds along, and
+:mod:`gru_shapes.readings` says it in words. Nothing of
 torch is patched: the hooks are removed and the modes restored when the forward ends.
 """
 
 from __future__ import annotations
 
-import operator
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,22 +21,18 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 from torch.overrides import TorchFunctionMode
 
-from gru_shapes import follow
+from gru_shapes import readings, trace_ops
+from gru_shapes import trace_calls as calls
 from gru_shapes.follow import Axis, Context, Meaning
-from gru_shapes.i18n import _, current, language
-from gru_shapes.spec import Spec, make_spec
+from gru_shapes.i18n import _, language
+from gru_shapes.spec import Spec
 from gru_shapes.traced import Fed, Trace, TracedCall, TraceError, Use
-from gru_shapes.validate import DTYPES
 
 RECURRENT = (nn.RNNBase, nn.RNNCellBase)
 # A derived tensor is followed this many operations away from the call that returned it.
 MOST_STEPS = 6
 # Uses recorded per call: a loop over a call's result is summarised by its first uses.
 MOST_USES = 16
-# Operations that keep every element where it is: followed through without a use of their own.
-_SAME = frozenset(
-    {"contiguous", "clone", "detach", "float", "double", "half", "to", "cpu", "cuda", "type_as"}
-)
 
 
 def trace(
@@ -196,9 +192,9 @@ class _Recorder:
         name = self.names.get(id(module), type(module).__name__)
         index = self.counts.get(name, 0)
         self.counts[name] = index + 1
-        fed = _fed(x, hx)
-        draft = _Draft(name, module, index, fed, _spec(module, fed))
-        handed = [t for t in _tensors_in((x, hx)) if id(t) in self.tracked]
+        fed = calls.fed_of(x, hx)
+        draft = _Draft(name, module, index, fed, calls.spec_of(module, fed))
+        handed = [t for t in calls.tensors_in((x, hx)) if id(t) in self.tracked]
         for tensor in handed:
             self._hand_off(
                 draft,
@@ -216,12 +212,14 @@ class _Recorder:
         self.depth -= 1
         draft = next(d for d in reversed(self.calls) if d.module is module)
         if output is None:
-            self._fail(_("{name} ({module})").format(name=name, module=_describe_module(module)), tracked)
+            self._fail(
+                _("{name} ({module})").format(name=name, module=calls.describe_module(module)), tracked
+            )
             return
         self._returned(draft, output)
 
     def _before_leaf(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        traced = [t for t in _tensors_in((args, tuple(kwargs.values()))) if id(t) in self.tracked]
+        traced = [t for t in calls.tensors_in((args, tuple(kwargs.values()))) if id(t) in self.tracked]
         if not traced or self.depth:
             self.frames.append(("", module, None, False))
             return
@@ -239,13 +237,15 @@ class _Recorder:
             return
         self.depth -= 1
         if output is None:
-            self._fail(_("{name} ({module})").format(name=name, module=_describe_module(module)), tracked)
+            self._fail(
+                _("{name} ({module})").format(name=name, module=calls.describe_module(module)), tracked
+            )
 
     # What came back -------------------------------------------------------------------------
 
     def _returned(self, draft: _Draft, output: Any) -> None:
         module, call = draft.module, len(self.calls) - 1 - [*reversed(self.calls)].index(draft)
-        context = _context(module, draft.fed)
+        context = calls.context_of(module, draft.fed)
         if isinstance(module, nn.RNNCellBase):
             states = output if isinstance(output, tuple) else (output,)
             for key, state in zip(("h_1", "c_1"), states, strict=False):
@@ -292,12 +292,14 @@ class _Recorder:
         source = self.calls[tracked.call]
         if source.module is draft.module and tracked.steps == 0:
             return  # a cell fed its own last state: the loop itself, not a use
-        reading = follow.describe(tracked.meaning)
+        reading = readings.describe(tracked.meaning)
         role = _("input") if as_input else "hx"
         holds = _("{holds}; passed as {role} to {name}").format(
             holds=reading.holds, role=role, name=draft.name
         )
-        pitfall = reading.pitfall or (None if as_input else _mixed_hand_off(tracked.meaning, draft.module))
+        pitfall = reading.pitfall or (
+            None if as_input else calls.mixed_hand_off(tracked.meaning, draft.module)
+        )
         self._use(
             tracked.call,
             Use(
@@ -311,11 +313,11 @@ class _Recorder:
         )
 
     def _use_in_module(self, name: str, module: nn.Module, tracked: _Tracked) -> None:
-        reading = follow.describe(tracked.meaning)
+        reading = readings.describe(tracked.meaning)
         shape = tuple(tracked.tensor.shape)
         pitfall = reading.pitfall
         expects = getattr(module, "in_features", None)
-        holds = _("{holds}; into {module}").format(holds=reading.holds, module=_describe_module(module))
+        holds = _("{holds}; into {module}").format(holds=reading.holds, module=calls.describe_module(module))
         if isinstance(expects, int) and shape and shape[-1] != expects:
             pitfall = _("{name} expects {expects} features; {expression} has {features}").format(
                 name=name, expects=expects, expression=tracked.expression, features=shape[-1]
@@ -327,7 +329,7 @@ class _Recorder:
     def operands(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[_Tracked]:
         return [
             self.tracked[id(t)]
-            for t in _tensors_in((tuple(args), tuple(kwargs.values())))
+            for t in calls.tensors_in((tuple(args), tuple(kwargs.values())))
             if id(t) in self.tracked
         ]
 
@@ -348,22 +350,32 @@ class _Recorder:
             return
         if not isinstance(result, torch.Tensor):
             return
-        if name in _SAME or (name == "index_select" and base.internal):
+        if name in trace_ops.SAME or (name == "index_select" and base.internal):
             expression = base.expression
-            meaning = base.meaning if name in _SAME else _apply(name, base, args, kwargs, operands)
+            meaning = (
+                base.meaning
+                if name in trace_ops.SAME
+                else trace_ops.apply(
+                    name, base.meaning, args, kwargs, {id(o.tensor): o.meaning for o in operands}
+                )
+            )
             if meaning is not None:
                 self._track(result, meaning, expression, base.call, base.steps)
             return
-        meaning = _apply(name, base, args, kwargs, operands)
-        expression = _expression(name, base, args, kwargs, self.tracked)
+        meaning = trace_ops.apply(
+            name, base.meaning, args, kwargs, {id(o.tensor): o.meaning for o in operands}
+        )
+        expression = trace_ops.expression(
+            name, base.expression, args, kwargs, {key: t.expression for key, t in self.tracked.items()}
+        )
         if meaning is None:
-            if tuple(result.shape) == tuple(base.tensor.shape) and name not in _STOP:
+            if tuple(result.shape) == tuple(base.tensor.shape) and name not in trace_ops.STOP:
                 # Element-wise (tanh, dropout, +): every element stays where it was.
                 self._track(
                     result, base.meaning, f"{name.strip('_')}({base.expression})", base.call, base.steps + 1
                 )
                 return
-            reading = follow.describe(base.meaning)
+            reading = readings.describe(base.meaning)
             self._use(
                 base.call,
                 Use(
@@ -375,9 +387,9 @@ class _Recorder:
             )
             return
         tracked = self._track(result, meaning, expression, base.call, base.steps + 1)
-        reading = follow.describe(tracked.meaning)
+        reading = readings.describe(tracked.meaning)
         self._use(base.call, Use(expression, tuple(result.shape), reading.holds, reading.pitfall))
-        if name in ("cat", "concat", "concatenate", "stack") and reading.pitfall is None:
+        if name in trace_ops.JOINS and reading.pitfall is None:
             # Each half alone was misleading; joined, they are what was meant (h_n[-2] with h_n[-1]).
             for operand in operands:
                 self._clear_pitfall(operand)
@@ -387,7 +399,7 @@ class _Recorder:
         draft = self.calls[base.call]
         batch_first = bool(args[2]) if len(args) > 2 else False
         order = draft.order or list(range(len(draft.fed.lengths or ())))
-        context = _context(draft.module, draft.fed)
+        context = calls.context_of(draft.module, draft.fed)
         context = Context(
             **{
                 **context.__dict__,
@@ -406,7 +418,7 @@ class _Recorder:
         expression = f"pad_packed_sequence(packed_output, batch_first={batch_first})[0]"
         tracked = self._track(padded, meaning, "output", base.call, base.steps + 1)
         tracked.internal = True
-        reading = follow.describe(meaning)
+        reading = readings.describe(meaning)
         self._use(base.call, Use(expression, tuple(padded.shape), reading.holds, reading.pitfall))
 
     def _clear_pitfall(self, operand: _Tracked) -> None:
@@ -424,7 +436,7 @@ class _Recorder:
         if counted:
             name, module, tracked, _c = counted[-1]
             self.failure = _Failure(
-                _("{name} ({module})").format(name=name, module=_describe_module(module)), tracked
+                _("{name} ({module})").format(name=name, module=calls.describe_module(module)), tracked
             )
             return
         operands = self.operands(args, kwargs)
@@ -443,7 +455,7 @@ class _Recorder:
         if tracked is not None:
             draft = self.calls[tracked.call]
             root = tracked.meaning.source
-            reading = follow.describe(tracked.meaning)
+            reading = readings.describe(tracked.meaning)
             why = _("{expression} {shape} comes from {name}'s {root} {root_shape}: {holds}").format(
                 expression=tracked.expression,
                 shape=list(tracked.tensor.shape),
@@ -479,12 +491,6 @@ class _Recorder:
         ]
 
 
-# Functions whose result, though shaped as their operand, no longer holds it element by element.
-_STOP = frozenset(
-    {"matmul", "mm", "bmm", "softmax", "log_softmax", "cumsum", "flip", "roll", "sort", "linear"}
-)
-
-
 class _Follower(TorchFunctionMode):
     """Sees every torch function the model calls; follows those that take a traced tensor."""
 
@@ -516,336 +522,3 @@ class _Follower(TorchFunctionMode):
         if operands:
             recorder.follow(func, args, kwargs, result, operands)
         return result
-
-
-# Reading what was passed ----------------------------------------------------------------------
-
-
-def _tensors_in(value: Any) -> Iterator[torch.Tensor]:
-    """Tensors in an argument: itself, inside a PackedSequence, or one level of tuple or list."""
-    if isinstance(value, PackedSequence):
-        yield value.data
-    elif isinstance(value, torch.Tensor):
-        yield value
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            if isinstance(item, (tuple, list, PackedSequence, torch.Tensor)):
-                yield from _tensors_in(item)
-
-
-def _dtype(tensor: torch.Tensor) -> str:
-    return str(tensor.dtype).removeprefix("torch.")
-
-
-def _fed(x: Any, hx: Any) -> Fed:
-    states = hx if isinstance(hx, tuple) else (() if hx is None else (hx,))
-    form = "none" if hx is None else "tuple" if isinstance(hx, tuple) else "tensor"
-    hx_shapes = tuple(tuple(s.shape) for s in states if isinstance(s, torch.Tensor))
-    if isinstance(x, PackedSequence):
-        return Fed("packed", tuple(x.data.shape), _dtype(x.data), _lengths(x), form, hx_shapes)
-    shape = tuple(x.shape) if isinstance(x, torch.Tensor) else ()
-    dtype = _dtype(x) if isinstance(x, torch.Tensor) else "float32"
-    return Fed("tensor", shape, dtype, None, form, hx_shapes)
-
-
-def _lengths(packed: PackedSequence) -> tuple[int, ...]:
-    """Each sequence's length, in the batch's own order (before sorting)."""
-    sizes = packed.batch_sizes.tolist()
-    by_rank = [sum(1 for size in sizes if size > rank) for rank in range(sizes[0] if sizes else 0)]
-    order = packed.sorted_indices.tolist() if packed.sorted_indices is not None else range(len(by_rank))
-    lengths = [0] * len(by_rank)
-    for rank, b in enumerate(order):
-        lengths[b] = by_rank[rank]
-    return tuple(lengths)
-
-
-def _describe_module(module: nn.Module) -> str:
-    return f"{type(module).__name__}({module.extra_repr()})"
-
-
-def _keywords(module: nn.Module) -> dict[str, Any]:
-    """The constructor's keywords, named as make_spec names them."""
-    found: dict[str, Any] = {
-        "module": type(module).__name__,
-        "input_size": module.input_size,
-        "hidden_size": module.hidden_size,
-        "bias": bool(module.bias),
-    }
-    if isinstance(module, nn.RNNBase):
-        found |= {
-            "layers": module.num_layers,
-            "batch_first": module.batch_first,
-            "dropout": float(module.dropout),
-            "bidirectional": module.bidirectional,
-        }
-        if isinstance(module, nn.LSTM):
-            found["proj_size"] = module.proj_size
-    if isinstance(module, (nn.RNN, nn.RNNCell)):
-        found["nonlinearity"] = module.nonlinearity
-    return found
-
-
-def _spec(module: nn.Module, fed: Fed) -> Spec:
-    """The standalone tool's spec for this call: the module's exact configuration, at the shapes fed."""
-    options = _keywords(module)
-    options["dtype"] = fed.dtype if fed.dtype in DTYPES else "float32"
-    options["lang"] = current()
-    cell = isinstance(module, nn.RNNCellBase)
-    if fed.kind == "packed":
-        options["lengths"] = list(fed.lengths or ())
-        return make_spec(**options)
-    if not _standard(module, fed):
-        # torch refuses (or will): the standalone diagnosis of exactly these shapes.
-        options["input_shape"] = list(fed.shape)
-        for key, shape in zip(("h0_shape", "c0_shape"), fed.hx_shapes, strict=False):
-            options[key] = list(shape)
-        return make_spec(**options)
-    shape = fed.shape
-    if len(shape) == (1 if cell else 2):
-        options["unbatched"] = True
-        if not cell:
-            options["seq_len"] = shape[0]
-    elif cell:
-        options["batch_size"] = shape[0]
-    else:
-        batch_first = bool(getattr(module, "batch_first", False))
-        options["batch_size"], options["seq_len"] = (
-            (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
-        )
-    return make_spec(**options)
-
-
-def _size(module: nn.Module, name: str, default: int = 0) -> int:
-    return int(getattr(module, name, default))
-
-
-def _standard(module: nn.Module, fed: Fed) -> bool:
-    """Whether the input and states fed have the shapes the standalone run would build."""
-    cell = isinstance(module, nn.RNNCellBase)
-    shape = fed.shape
-    hidden = _size(module, "hidden_size")
-    if (
-        len(shape) not in ((1, 2) if cell else (2, 3))
-        or shape[-1] != _size(module, "input_size")
-        or 0 in shape[:-1]
-    ):
-        return False
-    unbatched = len(shape) == (1 if cell else 2)
-    batch = 1 if unbatched else shape[0] if cell or getattr(module, "batch_first", False) else shape[1]
-    wanted: list[tuple[int, ...]]
-    if cell:
-        wanted = [(hidden,) if unbatched else (batch, hidden)]
-        wanted *= 2 if isinstance(module, nn.LSTMCell) else 1
-    else:
-        slots = (2 if getattr(module, "bidirectional", False) else 1) * _size(module, "num_layers", 1)
-        h = _size(module, "proj_size") or hidden
-        first = (slots,) if unbatched else (slots, batch)
-        wanted = [(*first, h)] + ([(*first, hidden)] if isinstance(module, nn.LSTM) else [])
-    return not fed.hx_shapes or list(fed.hx_shapes) == wanted
-
-
-def _context(module: nn.Module, fed: Fed) -> Context:
-    cell = isinstance(module, nn.RNNCellBase)
-    shape = fed.shape
-    if fed.kind == "packed":
-        lengths = fed.lengths or ()
-        batch, steps, unbatched = len(lengths), max(lengths, default=0), False
-    else:
-        unbatched = len(shape) == (1 if cell else 2)
-        batch_first = bool(getattr(module, "batch_first", False))
-        if cell:
-            batch, steps = (1 if unbatched else shape[0]), 1
-        elif unbatched:
-            batch, steps = 1, shape[0]
-        else:
-            batch, steps = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
-        lengths = None
-    lstm = isinstance(module, nn.LSTM)
-    return Context(
-        family=type(module).__name__.removesuffix("Cell"),
-        num_layers=getattr(module, "num_layers", 1),
-        directions=2 if getattr(module, "bidirectional", False) else 1,
-        h_size=(_size(module, "proj_size") or _size(module, "hidden_size"))
-        if lstm
-        else _size(module, "hidden_size"),
-        batch=batch,
-        steps=steps,
-        lengths=tuple(lengths) if lengths else None,
-        batch_first=bool(getattr(module, "batch_first", False)),
-        unbatched=unbatched,
-        is_cell=cell,
-    )
-
-
-def _mixed_hand_off(meaning: Meaning, receiver: nn.Module) -> str | None:
-    """A bidirectional state handed whole to a one-directional module feeds its layers the directions."""
-    if not isinstance(receiver, nn.RNNBase) or receiver.bidirectional or not meaning.axes:
-        return None
-    slots = meaning.axes[0].labels
-    if meaning.source not in ("h_n", "c_n") or not slots or meaning.context.directions != 2:
-        return None
-    if not all(len(labels.get("slot", ())) == 1 for labels in slots):
-        return None
-    layer, direction = next(iter(slots[1]["slot"])) if len(slots) > 1 else (0, 0)
-    return _(
-        "hands the encoder's directions to the decoder as layers: decoder layer 1 gets encoder layer {layer}, "
-        "{direction}; sum or concatenate the directions first"
-    ).format(layer=layer, direction=_("backward") if direction else _("forward"))
-
-
-# Operations on traced tensors -----------------------------------------------------------------
-
-
-def _arg(args: Sequence[Any], kwargs: Mapping[str, Any], position: int, name: str, default: Any) -> Any:
-    if len(args) > position:
-        return args[position]
-    return kwargs.get(name, default)
-
-
-def _ints(values: Sequence[Any]) -> list[int]:
-    if len(values) == 1 and isinstance(values[0], (tuple, list, torch.Size)):
-        values = values[0]
-    return [operator.index(v) for v in values]
-
-
-def _apply(
-    name: str, base: _Tracked, args: Sequence[Any], kwargs: Mapping[str, Any], operands: list[_Tracked]
-) -> Meaning | None:
-    """What the result of ``name`` holds, or None for an operation not followed."""
-    m = base.meaning
-    try:
-        if name == "__getitem__":
-            return _index(m, args[1])
-        if name == "select":
-            return follow.select(
-                m,
-                operator.index(_arg(args, kwargs, 1, "dim", 0)),
-                operator.index(_arg(args, kwargs, 2, "index", 0)),
-            )
-        if name in ("view", "reshape"):
-            shape = _ints(args[1:]) if len(args) > 1 else _ints([kwargs["shape"]])
-            return follow.reshape(m, shape)
-        if name == "flatten":
-            start = operator.index(_arg(args, kwargs, 1, "start_dim", 0))
-            end = operator.index(_arg(args, kwargs, 2, "end_dim", -1))
-            sizes = list(m.shape)
-            rank = len(sizes)
-            start, end = start % rank if rank else 0, end % rank if rank else 0
-            merged = 1
-            for size in sizes[start : end + 1]:
-                merged *= size
-            return follow.reshape(m, [*sizes[:start], merged, *sizes[end + 1 :]])
-        if name == "permute":
-            return follow.permute(m, _ints(args[1:]) if len(args) > 1 else _ints([kwargs["dims"]]))
-        if name in ("transpose", "swapaxes", "swapdims"):
-            return follow.transpose(
-                m,
-                operator.index(_arg(args, kwargs, 1, "dim0", 0)),
-                operator.index(_arg(args, kwargs, 2, "dim1", 1)),
-            )
-        if name == "t":
-            return follow.transpose(m, 0, 1) if len(m.axes) == 2 else m
-        if name == "squeeze":
-            dim = _arg(args, kwargs, 1, "dim", None)
-            dims = (
-                None
-                if dim is None
-                else _ints([dim])
-                if isinstance(dim, (tuple, list))
-                else [operator.index(dim)]
-            )
-            return follow.squeeze(m, dims)
-        if name == "unsqueeze":
-            return follow.unsqueeze(m, operator.index(_arg(args, kwargs, 1, "dim", 0)))
-        if name in ("cat", "concat", "concatenate", "stack"):
-            tensors = args[0] if args else kwargs["tensors"]
-            dim = operator.index(_arg(args, kwargs, 1, "dim", 0))
-            parts: list[Meaning | tuple[int, ...]] = []
-            for tensor in tensors:
-                found = next((o for o in operands if o.tensor is tensor), None)
-                parts.append(found.meaning if found else tuple(tensor.shape))
-            return follow.concatenate(parts, dim, new_dim=name == "stack")
-        if name == "index_select":
-            index = args[2] if len(args) > 2 else kwargs["index"]
-            return follow.take(m, [operator.index(_arg(args, kwargs, 1, "dim", 0))], [index.tolist()])
-        if name in ("sum", "mean") and _arg(args, kwargs, 1, "dim", None) is not None:
-            if _arg(args, kwargs, 2, "keepdim", False):
-                return None
-            dim = _arg(args, kwargs, 1, "dim", None)
-            return follow.reduce(m, _ints([dim]) if isinstance(dim, (tuple, list)) else [operator.index(dim)])
-    except (TypeError, ValueError, IndexError, KeyError):
-        return None
-    return None
-
-
-def _index(m: Meaning, index: Any) -> Meaning | None:
-    parts = list(index) if isinstance(index, tuple) else [index]
-    if any(isinstance(p, torch.Tensor) and (p.dtype == torch.bool or p.dim() != 1) for p in parts):
-        return None
-    advanced = [isinstance(p, (torch.Tensor, list)) for p in parts]
-    consumed = sum(1 for p in parts if p is not None and p is not Ellipsis)
-    if Ellipsis in parts:
-        at = parts.index(Ellipsis)
-        parts[at : at + 1] = [slice(None)] * (len(m.axes) - consumed)
-    if any(advanced):
-        full = [p for p in parts if not isinstance(p, (torch.Tensor, list))]
-        if any(p != slice(None) for p in full):
-            return None
-        dims = [i for i, p in enumerate(parts) if isinstance(p, (torch.Tensor, list))]
-        values = [p.tolist() if isinstance(p, torch.Tensor) else list(p) for p in (parts[i] for i in dims)]
-        return follow.take(m, dims, values)
-    dim = 0
-    for part in parts:
-        if part is None:
-            m = follow.unsqueeze(m, dim)
-            dim += 1
-        elif isinstance(part, slice):
-            m = follow.slice_dim(m, dim, part.start, part.stop, part.step)
-            dim += 1
-        else:
-            m = follow.select(m, dim, operator.index(part))
-    return m
-
-
-def _index_text(part: Any) -> str:
-    if part is None:
-        return "None"
-    if part is Ellipsis:
-        return "..."
-    if isinstance(part, slice):
-        text = f"{'' if part.start is None else part.start}:{'' if part.stop is None else part.stop}"
-        return text + (f":{part.step}" if part.step is not None else "")
-    if isinstance(part, torch.Tensor):
-        return str(part.tolist()) if part.numel() <= 6 else f"<index {list(part.shape)}>"
-    return str(part)
-
-
-def _operand_text(value: Any, tracked: Mapping[int, _Tracked]) -> str:
-    if isinstance(value, torch.Tensor):
-        found = tracked.get(id(value))
-        return found.expression if found else f"<tensor {list(value.shape)}>"
-    if isinstance(value, (tuple, list)):
-        inner = ", ".join(_operand_text(v, tracked) for v in value)
-        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
-    return repr(value)
-
-
-def _expression(
-    name: str, base: _Tracked, args: Sequence[Any], kwargs: Mapping[str, Any], tracked: Mapping[int, _Tracked]
-) -> str:
-    """The operation as the model wrote it, on the traced names (h_n, output, ...)."""
-    if name == "__getitem__":
-        index = args[1]
-        parts = index if isinstance(index, tuple) else (index,)
-        return f"{base.expression}[{', '.join(_index_text(p) for p in parts)}]"
-    extra = [_operand_text(a, tracked) for a in args[1:]] + [
-        f"{k}={_operand_text(v, tracked)}" for k, v in kwargs.items()
-    ]
-    if name in ("cat", "concat", "concatenate", "stack"):
-        first = _operand_text(args[0] if args else kwargs.get("tensors"), tracked)
-        rest = [a for a in extra if not a.startswith("tensors=")]
-        return f"torch.{name}({', '.join([first, *rest])})"
-    if args and isinstance(args[0], torch.Tensor) and id(args[0]) in tracked:
-        return f"{base.expression}.{name}({', '.join(extra)})"
-    inner = ", ".join(_operand_text(a, tracked) for a in args)
-    return f"torch.{name}({inner})"

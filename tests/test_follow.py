@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from gru_shapes import follow
+from gru_shapes import follow, readings
 from gru_shapes.follow import Context
 
 
@@ -21,7 +21,7 @@ def test_an_index_of_h_n_holds_the_layer_and_direction_torch_puts_there(
         return
     gru = nn.GRU(3, 4, num_layers=layers, bidirectional=bidirectional)
     output, h_n = gru(torch.randn(5, 2, 3))
-    reading = follow.describe(follow.select(Context("GRU", layers, d, 4, 2, 5).h_n(), 0, index))
+    reading = readings.describe(follow.select(Context("GRU", layers, d, 4, 2, 5).h_n(), 0, index))
     layer, direction = divmod(index % (layers * d), d)
     # torch as the oracle: the slot torch filled at this index is the one named.
     assert torch.equal(h_n[index], h_n.view(layers, d, 2, 4)[layer, direction])
@@ -46,8 +46,8 @@ def test_the_last_padded_step_is_padding_for_shorter_sequences() -> None:
     lengths = (5, 2, 3)
     context = Context("GRU", h_size=4, batch=3, steps=5, lengths=lengths, batch_first=True)
     gather = follow.take(context.output(), [0, 1], [[0, 1, 2], [4, 1, 2]])
-    assert follow.describe(gather).pitfall is None
-    last = follow.describe(follow.select(context.output(), 1, -1))
+    assert readings.describe(gather).pitfall is None
+    last = readings.describe(follow.select(context.output(), 1, -1))
     assert last.pitfall is not None and last.pitfall.startswith("padding for 2 of 3 sequences")
 
 
@@ -55,4 +55,4 @@ def test_joining_both_directions_is_the_whole_last_layer() -> None:
     state = Context("GRU", 1, 2, 4, 3, 5).h_n()
     joined = follow.concatenate([follow.select(state, 0, -2), follow.select(state, 0, -1)], 1)
     assert joined.shape == (3, 8)
-    assert follow.describe(joined).pitfall is None
+    assert readings.describe(joined).pitfall is None
