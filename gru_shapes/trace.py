@@ -107,9 +107,15 @@ def trace_call(
         finally:
             for module, training in modes.items():
                 module.training = training
-        mode = ", ".join(
-            ["train mode" if train else "eval mode", "inference_mode" if inference_mode else "autograd on"]
-        )
+        if not train and inference_mode:
+            mode = _("eval mode, inference_mode")
+        else:
+            mode = ", ".join(
+                [
+                    _("train mode") if train else _("eval mode"),
+                    "inference_mode" if inference_mode else _("autograd on"),
+                ]
+            )
         return Trace(
             model=type(model).__name__,
             calls=tuple(recorder.finished(chosen)),
@@ -289,9 +295,6 @@ class _Recorder:
             uses.append(use)
 
     def _hand_off(self, draft: _Draft, tracked: _Tracked, as_input: bool) -> None:
-        source = self.calls[tracked.call]
-        if source.module is draft.module and tracked.steps == 0:
-            return  # a cell fed its own last state: the loop itself, not a use
         reading = readings.describe(tracked.meaning)
         role = _("input") if as_input else "hx"
         holds = _("{holds}; passed as {role} to {name}").format(
