@@ -28,6 +28,11 @@ def trace_sections(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> list[S
     >>> [type(s).__name__ for s in trace_sections(Trace("M", (), None, "en", "eval mode"))]
     ['Panel', 'Note']
     """
+    with language(trace.lang):
+        return _sections(trace, shown)
+
+
+def _sections(trace: Trace, shown: Sequence[str]) -> list[Section]:
     parts: list[Section] = [_header(trace)]
     explained: set[Any] = set()
     for group in _runs(trace.calls):
