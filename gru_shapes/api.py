@@ -79,6 +79,10 @@ def explain(
     dry_run: bool = False,
     max_memory: int | str | None = None,
     lang: str | None = None,
+    decoder_layers: int | None = None,
+    decoder_hidden_size: int | None = None,
+    decoder_module: str | None = None,
+    chunks: int | None = None,
 ) -> Report:
     """Build the module, run it for real, and return the :class:`Report` the command line renders.
 
@@ -88,6 +92,9 @@ def explain(
     the command line, ``dropout=0.0``, ``bidirectional=False``, ``proj_size=0``, ``nonlinearity="tanh"``,
     ``batch_size=1``, ``seq_len=35``), and an argument the module does not take is refused only when
     given, as torch refuses it. ``lang`` is ``"en"`` or ``"ko"``; by default the locale decides.
+    ``decoder_layers``, ``decoder_hidden_size`` and ``decoder_module`` name the decoder the final
+    state is handed to (``report.handoff``); ``chunks`` splits the sequence and carries the state
+    across (``report.chunks``). ``report.idioms`` holds the final-state expressions, judged.
 
     ``report.to_dict()`` is the command line's JSON; ``rich.print(report)`` draws its tables, and
     Jupyter shows them on its own. Bad arguments raise :class:`~gru_shapes.errors.OptionError`, a
@@ -124,5 +131,9 @@ def explain(
         "dry_run": dry_run,
         "max_memory": max_memory,
         "lang": lang,
+        "decoder_layers": decoder_layers,
+        "decoder_hidden_size": decoder_hidden_size,
+        "decoder_module": decoder_module,
+        "chunks": chunks,
     }
     return report_for(make_spec(**given))

@@ -192,6 +192,33 @@ def explain(
             show_default=False,
         ),
     ] = DEFAULTS["lang"],
+    decoder_layers: Annotated[
+        int | None,
+        typer.Option(
+            help=_("Hand-off: the decoder's num_layers (default: the encoder's)."), show_default=False
+        ),
+    ] = DEFAULTS["decoder_layers"],
+    decoder_hidden_size: Annotated[
+        int | None,
+        typer.Option(
+            help=_("Hand-off: the decoder's hidden_size (default: D × the encoder's h features)."),
+            show_default=False,
+        ),
+    ] = DEFAULTS["decoder_hidden_size"],
+    decoder_module: Annotated[
+        str | None,
+        typer.Option(
+            help=_("Hand-off: the decoder's class, GRU, LSTM or RNN (default: the encoder's)."),
+            show_default=False,
+        ),
+    ] = DEFAULTS["decoder_module"],
+    chunks: Annotated[
+        int | None,
+        typer.Option(
+            help=_("Split the sequence into this many chunks, carry the state across, compare."),
+            show_default=False,
+        ),
+    ] = DEFAULTS["chunks"],
     output_format: Annotated[
         str,
         typer.Option(

@@ -9,9 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gru_shapes.chunks import Chunks
 from gru_shapes.cost import Cost
 from gru_shapes.diagnose import Diagnosis
+from gru_shapes.handoff import HandoffRow
 from gru_shapes.i18n import _
+from gru_shapes.idioms import IdiomRow
 from gru_shapes.shapes import Prediction, TensorModel
 from gru_shapes.spec import Spec
 
@@ -38,6 +41,10 @@ class Observation:
     identities: tuple[Check, ...]
     warnings: tuple[str, ...]
     batch_sizes: tuple[int, ...] | None = None  # of the PackedSequence torch built
+    # After the forward pass (sequence modules): final-state idioms, decoder hand-off, chunks.
+    idioms: tuple[IdiomRow, ...] = ()
+    handoff: tuple[HandoffRow, ...] | None = None
+    chunks: Chunks | None = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -96,6 +103,21 @@ class Report:
             return self.observation.batch_sizes
         return self.prediction.batch_sizes
 
+    @property
+    def idioms(self) -> tuple[IdiomRow, ...]:
+        """The final-state expressions, evaluated on this run's tensors (none for cells and dry runs)."""
+        return self.observation.idioms if self.observation else ()
+
+    @property
+    def handoff(self) -> tuple[HandoffRow, ...] | None:
+        """The decoder hand-off recipes, each fed to a real decoder; None when none was built."""
+        return self.observation.handoff if self.observation else None
+
+    @property
+    def chunks(self) -> Chunks | None:
+        """The chunked run compared with the whole one; None unless chunks were asked for."""
+        return self.observation.chunks if self.observation else None
+
     def tensor(self, key: str) -> TensorModel:
         return next(t for t in self.tensors if t.key == key)
 
@@ -143,6 +165,7 @@ class Report:
             "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks],
             "warnings": list(self.warnings),
             "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
+            **_after_forward_dict(self),
         }
 
 
@@ -211,4 +234,52 @@ def _tensor_dict(tensor: TensorModel) -> dict[str, Any]:
         "dims": [
             {"name": d.name, "size": d.size, "formula": d.formula, "meaning": d.meaning} for d in tensor.dims
         ],
+    }
+
+
+def _after_forward_dict(report: Report) -> dict[str, Any]:
+    """The ``idioms``, ``handoff`` and ``chunks`` keys."""
+    chunks = report.chunks
+    last = chunks.last_batch if chunks else None
+    return {
+        "idioms": [
+            {
+                "expression": i.expression,
+                "shape": list(i.shape),
+                "holds": i.holds,
+                "equals": i.equals,
+                "pitfall": i.pitfall,
+            }
+            for i in report.idioms
+        ],
+        "handoff": None
+        if report.handoff is None
+        else [
+            {
+                "name": r.name,
+                "expression": r.expression,
+                "shape": list(r.shape),
+                "decoder": r.decoder,
+                "verified": r.verified,
+                "note": r.note,
+            }
+            for r in report.handoff
+        ],
+        "chunks": None
+        if chunks is None
+        else {
+            "count": chunks.count,
+            "lengths": list(chunks.lengths),
+            "max_abs_diff": chunks.max_abs_diff,
+            "equal": chunks.equal,
+            "last_batch": None
+            if last is None
+            else {
+                "carried": last.carried,
+                "given": last.given,
+                "error": last.error,
+                "fix": last.fix,
+                "fixed": last.fixed,
+            },
+        },
     }

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from gru_shapes import idioms_run
 from gru_shapes.errors import OptionError, RunFailure
 from gru_shapes.i18n import _
 from gru_shapes.report import Check, Observation
@@ -168,6 +169,7 @@ def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype
         identities=tuple(checks),
         warnings=(),
         batch_sizes=batch_sizes,
+        **idioms_run.evaluate(spec, module, fed, returned),
     )
 
 

@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "dry_run": False,
     "max_memory": None,
     "lang": None,
+    "decoder_layers": None,
+    "decoder_hidden_size": None,
+    "decoder_module": None,
+    "chunks": None,
 }
 
 _SEQUENCE_MODULES = frozenset({"GRU", "LSTM", "RNN"})
@@ -61,6 +65,10 @@ _ONLY_FOR: dict[str, tuple[frozenset[str], str]] = {
         N_("only nn.RNN and nn.RNNCell take one; GRU and LSTM gates have fixed activations"),
     ),
     "c0_shape": (frozenset({"LSTM", "LSTMCell"}), N_("only LSTMs carry a cell state c")),
+    "decoder_layers": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
+    "decoder_hidden_size": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
+    "decoder_module": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
+    "chunks": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
 }
 # Options that set the same thing as another: (option, its rivals, what they both set).
 _EXCLUSIVE = (
@@ -77,6 +85,10 @@ _EXCLUSIVE = (
     ),
     ("h0_shape", ("lengths", "dry_run"), N_("a given shape is tried on plain tensors by torch")),
     ("c0_shape", ("lengths", "dry_run"), N_("a given shape is tried on plain tensors by torch")),
+    ("chunks", ("lengths", "dry_run"), N_("the chunks are run by torch on one plain, unpacked batch")),
+    ("decoder_layers", ("dry_run",), N_("the hand-off is checked by running a real decoder")),
+    ("decoder_hidden_size", ("dry_run",), N_("the hand-off is checked by running a real decoder")),
+    ("decoder_module", ("dry_run",), N_("the hand-off is checked by running a real decoder")),
 )
 
 
@@ -169,6 +181,11 @@ class Spec:
     max_memory: int | None
     lang: str
     options: dict[str, Any] = field(compare=False, repr=False)
+    # After the forward pass: the decoder to hand the final state to, and chunks to carry it across.
+    decoder_layers: int | None = None
+    decoder_hidden_size: int | None = None
+    decoder_module: str | None = None
+    chunks: int | None = None
 
     @property
     def module(self) -> str:
@@ -240,6 +257,9 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         # torch runs an empty batch but refuses an empty sequence.
         batch_size = 1 if unbatched else validate.whole(values, "batch_size", minimum=0)
         seq_len = 1 if config.is_cell else validate.whole(values, "seq_len", minimum=1)
+    from gru_shapes.chunks import chunk_options  # they build on Spec, so they come late
+    from gru_shapes.handoff import decoder_options
+
     return Spec(
         config=config,
         batch_size=batch_size,
@@ -256,6 +276,8 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         max_memory=validate.memory(values["max_memory"]),
         lang=lang,
         options={**given, "module": module},
+        **decoder_options(given),
+        **chunk_options(given, seq_len),
     )
 
 

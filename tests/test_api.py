@@ -99,3 +99,19 @@ def test_the_package_exports_a_typed_api() -> None:
         gru_shapes.__file__ and __import__("pathlib").Path(gru_shapes.__file__).with_name("py.typed").exists()
     )
     assert explain.__doc__ and ">>> report = explain(" in explain.__doc__
+
+
+def test_explain_takes_the_decoder_and_the_chunks() -> None:
+    report = explain(
+        module="LSTM", num_layers=2, decoder_layers=1, decoder_hidden_size=16, chunks=3, lang="en"
+    )
+    assert report.chunks is not None and report.chunks.equal and report.chunks.lengths == (12, 12, 11)
+    assert report.handoff is not None
+    assert {row.decoder for row in report.handoff} == {"nn.LSTM(10, 16, num_layers=1, batch_first=True)"}
+    assert [row.name for row in report.handoff if row.verified] == ["last_layers"]
+    assert [row.expression for row in report.idioms] == [
+        "h_n[-1]",
+        "h_n.view(2, 1, -1, 32)[-1]",
+        "output[:, -1]",
+        "c_n[-1]",
+    ]

@@ -203,3 +203,48 @@ def test_only_typed_options_count_as_given(cli: Cli) -> None:
     result = cli("--module", "LSTMCell", "--seq-len", "35")
     assert result.exit_code == 2
     assert "--seq-len does not apply to nn.LSTMCell" in result.stderr
+
+
+def test_after_the_forward_pass_options_reach_the_json(cli: Cli) -> None:
+    report = cli.json(
+        "--layers", "2", "--bidirectional", "--batch-size", "3",
+        "--decoder-layers", "1", "--decoder-module", "lstm", "--chunks", "5",
+    )  # fmt: skip
+    assert report["idioms"][0] == {
+        "expression": "h_n[-1]",
+        "shape": [3, 32],
+        "holds": "the last layer, backward direction only",
+        "equals": "h_last_backward",
+        "pitfall": "of a bidirectional module this is the last layer's backward state only; "
+        "the forward one is h_n[-2]",
+    }
+    assert {row["decoder"] for row in report["handoff"]} == {
+        "nn.LSTM(10, 64, num_layers=1, batch_first=True)"
+    }
+    assert [row["name"] for row in report["handoff"] if row["verified"]] == ["last_layers"]
+    assert report["chunks"]["count"] == 5 and report["chunks"]["lengths"] == [7] * 5
+    assert report["chunks"]["equal"] is False  # a bidirectional module cannot be carried across
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--chunks", "0"], "--chunks must be a whole number of at least 1, got 0"),
+        (["--seq-len", "4", "--chunks", "5"], "--chunks must be at most seq_len = 4"),
+        (
+            ["--decoder-module", "gru2"],
+            "--decoder-module must be one of GRU, LSTM, RNN (any case), got 'gru2'",
+        ),
+        (
+            ["--module", "rnncell", "--decoder-hidden-size", "4"],
+            "--decoder-hidden-size does not apply to nn.RNNCell",
+        ),
+    ],
+    ids=["zero-chunks", "too-many-chunks", "decoder-module", "cell"],
+)
+def test_after_the_forward_pass_options_are_refused_in_one_line(
+    cli: Cli, args: list[str], message: str
+) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr and result.stderr.count("\n") == 1

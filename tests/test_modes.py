@@ -191,3 +191,13 @@ def test_batch_lines_take_every_module_and_mode(cli: Cli) -> None:
     # Shapes torch refuses still get a full report, with the diagnosis, not an error object.
     assert diagnosed["diagnosis"]["compatible"] is False and diagnosed["diagnosis"]["fixes"]
     assert refused["error"]["option"] == "layers" and refused["error"]["exit_code"] == 2
+
+
+def test_batch_lines_take_the_decoder_and_the_chunks(cli: Cli) -> None:
+    lines = '{"chunks": 7, "decoder_layers": 2}\n{"chunks": 99}\n'
+    result = cli.runner.invoke(__import__("gru_shapes.cli").cli.app, ["batch"], input=lines)
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["chunks"]["equal"] is True and first["chunks"]["count"] == 7
+    assert [row["name"] for row in first["handoff"] if row["verified"]] == ["repeat_last"]
+    assert second["error"]["option"] == "chunks" and second["error"]["exit_code"] == 2
+    assert result.exit_code == 1

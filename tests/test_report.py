@@ -133,3 +133,19 @@ def test_a_diagnosis_report_matches_the_schema() -> None:
     accepted = report_for(make_spec(module="LSTM", input_shape="35,10")).to_dict()
     validate(accepted)
     assert accepted["diagnosis"]["compatible"] is True and accepted["unbatched"] is True
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"chunks": 5, "decoder_layers": 3, "decoder_module": "LSTM"},
+        {"module": "LSTM", "proj_size": 4, "bidirectional": True, "chunks": 2, "unbatched": True},
+        {"module": "RNN", "lengths": [4, 1], "decoder_hidden_size": 7},
+    ],
+    ids=["gru", "lstm-unbatched", "rnn-packed"],
+)
+def test_idioms_handoff_and_chunks_match_the_schema(options: dict[str, Any]) -> None:
+    document = report_for(make_spec(**options)).to_dict()
+    validate(json.loads(json.dumps(document)))
+    assert document["idioms"] and document["handoff"]
+    assert document["schema_version"] == 2

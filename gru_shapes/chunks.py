@@ -1,0 +1,90 @@
+"""Carrying the state across chunks, as truncated backpropagation does: pure parts, no torch.
+
+The runner splits the input into these chunks, feeds each chunk's final state to the next,
+and compares what comes out with the unchunked run.
+
+>>> chunk_lengths(35, 3)
+(12, 12, 11)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gru_shapes import validate
+from gru_shapes.errors import OptionError
+from gru_shapes.i18n import _
+from gru_shapes.spec import Spec
+
+
+@dataclass(frozen=True)
+class LastBatch:
+    """A state carried from a batch of ``carried`` sequences into a last batch of ``given``:
+    torch's message, the fix as code, and whether torch ran the fixed state."""
+
+    carried: int
+    given: int
+    error: str | None
+    fix: str
+    fixed: bool
+
+
+@dataclass(frozen=True)
+class Chunks:
+    """The chunked run compared with the whole one."""
+
+    count: int
+    lengths: tuple[int, ...]
+    max_abs_diff: float
+    equal: bool
+    last_batch: LastBatch | None
+
+
+def chunk_options(given: dict[str, Any], seq_len: int) -> dict[str, Any]:
+    """Validate ``chunks``: a whole number from 1 to the sequence length."""
+    if given.get("chunks") is None:
+        return {}
+    count = validate.whole(given, "chunks", minimum=1)
+    if count > seq_len:
+        raise OptionError(
+            "chunks",
+            _("--chunks must be at most seq_len = {seq_len}, as each chunk holds a step, got {value}").format(
+                seq_len=seq_len, value=count
+            ),
+        )
+    return {"chunks": count}
+
+
+def chunk_lengths(seq_len: int, count: int) -> tuple[int, ...]:
+    """``count`` chunks as even as possible, longer ones first (as ``torch.tensor_split`` cuts)."""
+    count = max(1, min(count, seq_len))
+    size, extra = divmod(seq_len, count)
+    return tuple(size + (index < extra) for index in range(count))
+
+
+def time_dim(spec: Spec) -> int:
+    return 1 if spec.config.batch_first and not spec.unbatched else 0
+
+
+def loop_code(spec: Spec) -> tuple[str, ...]:
+    """The training loop's lines that carry the state, for this module and layout."""
+    lengths = list(chunk_lengths(spec.seq_len, spec.chunks or 1))
+    name = spec.config.family.lower()
+    lstm = spec.config.family == "LSTM"
+    detach = "h = tuple(s.detach() for s in h)" if lstm else "h = h.detach()"
+    return (
+        "h = None",
+        f"for x in torch.split(input, {lengths}, dim={time_dim(spec)}):",
+        f"    output, h = {name}(x, h)",
+        "    # " + _("when training: backpropagate within the chunk only"),
+        f"    {detach}",
+    )
+
+
+def last_batch_fix(spec: Spec) -> str:
+    """Cut the carried state to the batch that came: the batch dim of h is 1 whatever the layout."""
+    batch = "x.size(0)" if spec.config.batch_first else "x.size(1)"
+    if spec.config.family == "LSTM":
+        return f"h = tuple(s[:, :{batch}] for s in h)"
+    return f"h = h[:, :{batch}]"

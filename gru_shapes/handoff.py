@@ -1,0 +1,291 @@
+"""Handing an encoder's final state to a decoder: the recipes, as real Python, and whether each fits.
+
+Pure Python and no torch. A recipe is a statement that sets ``h_0`` (and ``c_0`` for an LSTM
+decoder) from ``h_n`` (and ``c_n``); the runner executes that very text, feeds the result to a
+real decoder, and records whether torch accepted it.
+
+>>> from gru_shapes.spec import make_spec
+>>> spec = make_spec(layers=2, bidirectional=True)
+>>> [r.name for r in recipes(spec)]
+['forward', 'sum', 'concat', 'concat_view', 'bridge']
+>>> next(r for r in recipes(spec) if r.name == "concat").code
+'h_0 = h_n.view(2, 2, -1, 32).transpose(1, 2).reshape(2, -1, 64)'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gru_shapes import validate
+from gru_shapes.errors import OptionError
+from gru_shapes.i18n import N_, _
+from gru_shapes.spec import Spec
+
+DECODER_MODULES = ("GRU", "LSTM", "RNN")
+
+# Each recipe's name (a JSON key) and its title in words.
+TITLES: dict[str, str] = {
+    "as_is": N_("as it is"),
+    "forward": N_("forward direction only"),
+    "sum": N_("sum of the directions"),
+    "concat": N_("directions concatenated"),
+    "concat_view": N_("bare view (wrong)"),
+    "bridge": N_("linear bridge"),
+    "last_layers": N_("last layers only"),
+    "repeat_last": N_("last layer repeated"),
+}
+
+
+@dataclass(frozen=True)
+class Decoder:
+    """The decoder a hand-off is checked against: always one direction."""
+
+    module: str
+    num_layers: int
+    hidden_size: int
+
+    def call(self, input_size: int, batch_first: bool) -> str:
+        """Its constructor as code."""
+        layout = ", batch_first=True" if batch_first else ""
+        return f"nn.{self.module}({input_size}, {self.hidden_size}, num_layers={self.num_layers}{layout})"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A statement that makes the decoder's initial state, the shapes it makes, and whether
+    they fit the decoder (``reason`` says why not). ``pairs`` marks a recipe whose halves must
+    be each layer's own forward and backward state. ``setup`` is what the model builds once."""
+
+    name: str
+    code: str
+    h_shape: tuple[int, ...]
+    c_shape: tuple[int, ...] | None
+    reason: str | None
+    note: str | None = None
+    setup: str | None = None
+    pairs: bool = False
+
+    @property
+    def fits(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class HandoffRow:
+    """A recipe as run: the shape torch gave its h_0 and whether a real decoder accepted it."""
+
+    name: str
+    expression: str
+    shape: tuple[int, ...]
+    decoder: str
+    verified: bool
+    note: str
+
+
+def decoder_options(given: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``decoder_layers``, ``decoder_hidden_size`` and ``decoder_module`` (None: not given)."""
+    found: dict[str, Any] = {}
+    for name in ("decoder_layers", "decoder_hidden_size"):
+        if given.get(name) is not None:
+            found[name] = validate.whole(given, name, minimum=1)
+    module = given.get("decoder_module")
+    if module is not None:
+        by_lower = {name.lower(): name for name in DECODER_MODULES}
+        if not isinstance(module, str) or module.lower() not in by_lower:
+            raise OptionError(
+                "decoder_module",
+                _("--decoder-module must be one of {modules} (any case), got {value!r}").format(
+                    modules=", ".join(DECODER_MODULES), value=module
+                ),
+            )
+        found["decoder_module"] = by_lower[module.lower()]
+    return found
+
+
+def decoder(spec: Spec) -> Decoder:
+    """The decoder asked for; by default the encoder's family and layers, and ``D × h`` features
+    so that the directions can be concatenated."""
+    config = spec.config
+    return Decoder(
+        module=spec.decoder_module or config.family,
+        num_layers=spec.decoder_layers or config.num_layers,
+        hidden_size=spec.decoder_hidden_size or config.num_directions * config.h_size,
+    )
+
+
+def asked(spec: Spec) -> bool:
+    """Whether the user named a decoder."""
+    return any(v is not None for v in (spec.decoder_layers, spec.decoder_hidden_size, spec.decoder_module))
+
+
+class _Shaper:
+    """Builds the expressions on one state (``h_n`` or ``c_n``) and the shapes they give."""
+
+    def __init__(self, spec: Spec, key: str, features: int) -> None:
+        config = spec.config
+        self.key, self.features = key, features
+        self.layers, self.directions = config.num_layers, config.num_directions
+        self.unbatched = spec.unbatched
+        self.batch = () if spec.unbatched else (spec.batch_size,)
+
+    def shape(self, layers: int, features: int) -> tuple[int, ...]:
+        return (layers, *self.batch, features)
+
+    def view(self) -> str:
+        batch = "" if self.unbatched else "-1, "
+        return f"{self.key}.view({self.layers}, {self.directions}, {batch}{self.features})"
+
+    def joined(self) -> str:
+        """Each layer's directions side by side: (layers, batch, D × features)."""
+        batch = "" if self.unbatched else "-1, "
+        if self.directions == 1:
+            return self.key
+        swap = "" if self.unbatched else ".transpose(1, 2)"
+        return f"{self.view()}{swap}.reshape({self.layers}, {batch}{2 * self.features})"
+
+    def bare_view(self) -> str:
+        batch = "" if self.unbatched else "-1, "
+        return f"{self.key}.view({self.layers}, {batch}{2 * self.features})"
+
+
+def recipes(spec: Spec) -> tuple[Recipe, ...]:
+    """Every recipe for ``spec``'s final state and its decoder; those that cannot fit carry the reason."""
+    config = spec.config
+    if config.is_cell:
+        return ()
+    wanted = decoder(spec)
+    h = _Shaper(spec, "h_n", config.h_size)
+    # The encoder's c, when there is one, feeds an LSTM decoder's c_0; otherwise c_0 starts at zero.
+    c = _Shaper(spec, "c_n", config.hidden_size) if config.family == "LSTM" else None
+    found: list[Recipe] = []
+    both = config.num_directions == 2
+    layers = config.num_layers
+
+    def make(name: str, on: Any, layers_out: int, note: str | None = None, **extra: Any) -> Recipe:
+        h_code, h_features = on(h)
+        h_shape = h.shape(layers_out, h_features)
+        c_code, c_shape = None, None
+        if wanted.module == "LSTM":
+            if c is not None:
+                c_code, c_features = on(c)
+                c_shape = c.shape(layers_out, c_features)
+            else:
+                c_code, c_shape = "torch.zeros_like(h_0)", h_shape
+        if c_code is None:
+            code = f"h_0 = {h_code}"
+        elif c_code.startswith("torch.zeros_like"):
+            code = f"h_0 = {h_code}; c_0 = {c_code}"
+        else:
+            code = f"h_0, c_0 = {h_code}, {c_code}"
+        reason = _misfit(spec, wanted, h_shape, c_shape)
+        return Recipe(
+            name, code, h_shape, c_shape, reason, _with_cell_note(spec, wanted, reason, note), **extra
+        )
+
+    if both:
+        found.append(make("forward", lambda s: (f"{s.view()}[:, 0]", s.features), layers))
+        found.append(make("sum", lambda s: (f"{s.view()}.sum(1)", s.features), layers))
+        found.append(make("concat", lambda s: (s.joined(), 2 * s.features), layers, pairs=True))
+        bare_note = (
+            _("right here only because the batch is 1; with more sequences it mixes sequences and directions")
+            if spec.batch_size == 1 and not spec.unbatched
+            else _("the unbatched state has no batch dim to mix")
+            if spec.unbatched
+            else _("same shape, but it pairs halves of different sequences and directions")
+        )
+        found.append(
+            make("concat_view", lambda s: (s.bare_view(), 2 * s.features), layers, bare_note, pairs=True)
+        )
+    else:
+        found.append(make("as_is", lambda s: (s.key, s.features), layers))
+
+    def bridged(s: _Shaper) -> tuple[str, int]:
+        name = "bridge" if s.key == "h_n" else "bridge_c"
+        return f"{name}({s.joined()})", wanted.hidden_size
+
+    setup = f"bridge = nn.Linear({config.num_directions * config.h_size}, {wanted.hidden_size})"
+    if wanted.module == "LSTM" and c is not None:
+        setup += f"; bridge_c = nn.Linear({config.num_directions * config.hidden_size}, {wanted.hidden_size})"
+    found.append(make("bridge", bridged, layers, setup, setup=setup))
+    if wanted.num_layers != layers:
+        base = next(
+            (r for r in found if r.name != "concat_view" and _fits_features(spec, wanted, r)), found[-1]
+        )
+        found.append(_relayered(spec, wanted, base))
+    return tuple(found)
+
+
+def _relayered(spec: Spec, wanted: Decoder, base: Recipe) -> Recipe:
+    """``base`` with the decoder's number of layers: its last ones, or its last one repeated."""
+    fewer = wanted.num_layers < spec.config.num_layers
+    n = wanted.num_layers
+    if fewer:
+        name, suffix = "last_layers", f"[-{n}:]"
+        note = _("the decoder's layers take the encoder's top {n}").format(n=n)
+    else:
+        name = "repeat_last"
+        suffix = f"[-1:].repeat({n}, 1)" if spec.unbatched else f"[-1:].repeat({n}, 1, 1)"
+        note = _("every decoder layer starts from the encoder's last layer")
+    statements = [part for part in base.code.split("; ") if not part.startswith("c_0 = torch.zeros_like")]
+    head, _equals, values = statements[0].partition(" = ")
+    code = f"{head} = " + ", ".join(f"{value}{suffix}" for value in _split_top(values))
+    if len(statements) < len(base.code.split("; ")):
+        code += "; c_0 = torch.zeros_like(h_0)"
+    h_shape = (n, *base.h_shape[1:])
+    c_shape = (n, *base.c_shape[1:]) if base.c_shape is not None else None
+    note = f"{_(TITLES[base.name])}, {note}"
+    reason = _misfit(spec, wanted, h_shape, c_shape)
+    return Recipe(
+        name, code, h_shape, c_shape, reason, _with_cell_note(spec, wanted, reason, note), base.setup
+    )
+
+
+def _with_cell_note(spec: Spec, wanted: Decoder, reason: str | None, note: str | None) -> str | None:
+    """What happens to the cell state, said on the recipes that fit (it holds for them all)."""
+    lstm_encoder = spec.config.family == "LSTM"
+    if reason is None and wanted.module != "LSTM" and lstm_encoder:
+        return _join(
+            note, _("c_n is not used: a {module} decoder has no cell state").format(module=wanted.module)
+        )
+    if reason is None and wanted.module == "LSTM" and not lstm_encoder:
+        return _join(note, _("c_0 starts at zero: the encoder has no cell state"))
+    return note
+
+
+def _split_top(values: str) -> list[str]:
+    """``"a(b, c), d"`` -> ``["a(b, c)", "d"]``: commas outside brackets only."""
+    parts, depth, start = [], 0, 0
+    for index, character in enumerate(values):
+        if character in "([":
+            depth += 1
+        elif character in ")]":
+            depth -= 1
+        if character == "," and depth == 0:
+            parts.append(values[start:index].strip())
+            start = index + 1
+    parts.append(values[start:].strip())
+    return parts
+
+
+def _fits_features(spec: Spec, wanted: Decoder, recipe: Recipe) -> bool:
+    feature_ok = recipe.h_shape[-1] == wanted.hidden_size
+    return feature_ok and (recipe.c_shape is None or recipe.c_shape[-1] == wanted.hidden_size)
+
+
+def _misfit(
+    spec: Spec, wanted: Decoder, h_shape: tuple[int, ...], c_shape: tuple[int, ...] | None
+) -> str | None:
+    """Why these shapes cannot be the decoder's initial state; None when they fit."""
+    expected = (wanted.num_layers, *(() if spec.unbatched else (spec.batch_size,)), wanted.hidden_size)
+    if h_shape != expected:
+        return _("the decoder wants h_0 {expected}").format(expected=list(expected))
+    if c_shape is not None and c_shape != expected:
+        return _("c_0 is {shape}; the decoder wants {expected}").format(
+            shape=list(c_shape), expected=list(expected)
+        )
+    return None
+
+
+def _join(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second

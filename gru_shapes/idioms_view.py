@@ -1,0 +1,124 @@
+"""The sections of what comes after the forward pass: taking the final state, handing it to a
+decoder, carrying it across chunks. Plain data for the renderers, as in :mod:`gru_shapes.sections`.
+
+>>> from gru_shapes.api import report_for
+>>> from gru_shapes.spec import make_spec
+>>> idioms_section(report_for(make_spec(bidirectional=True)))[0].rows[0][:2]
+('h_n[-1]', '[1, 32]')
+"""
+
+from __future__ import annotations
+
+from gru_shapes import chunks as chunking
+from gru_shapes.handoff import TITLES
+from gru_shapes.i18n import _
+from gru_shapes.idioms import SHORT
+from gru_shapes.report import Report
+from gru_shapes.sections import Column, Line, Note, Panel, Section, Table
+
+
+def idioms_section(report: Report) -> list[Section]:
+    """The final-state expressions as a table, each verdict computed on this run; then the pitfalls."""
+    if not report.idioms:
+        return []
+    equals, none = _("equals"), _("none of the final states")
+    rows = tuple(
+        (
+            idiom.expression,
+            str(list(idiom.shape)),
+            f"{idiom.holds} · {equals}: {_(SHORT[idiom.equals]) if idiom.equals else none}",
+        )
+        for idiom in report.idioms
+    )
+    table = Table(
+        title=_("taking the final state (each expression run on this run's tensors)"),
+        columns=(
+            Column(_("expression")),
+            Column(_("shape"), keep_whole=True),
+            Column(_("holds"), wide=True),
+        ),
+        rows=rows,
+    )
+    parts: list[Section] = [table]
+    # A pitfall shared by several expressions is said once, naming them all.
+    pitfalls: dict[str, list[str]] = {}
+    for idiom in report.idioms:
+        if idiom.pitfall:
+            pitfalls.setdefault(idiom.pitfall, []).append(idiom.expression)
+    parts.extend(
+        Note(_("pitfall: {expressions}: {pitfall}").format(expressions=", ".join(names), pitfall=text))
+        for text, names in pitfalls.items()
+    )
+    return parts
+
+
+def handoff_section(report: Report) -> list[Section]:
+    """The recipes that make a decoder's initial state, each fed to a real decoder."""
+    rows_in = report.handoff
+    if not rows_in:
+        return []
+    rows = tuple(
+        (
+            _("ok") if row.verified else _("no"),
+            row.expression,
+            f"{_(TITLES[row.name])}: h_0 {list(row.shape)}" + (f"; {row.note}" if row.note else ""),
+        )
+        for row in rows_in
+    )
+    table = Table(
+        title=_("handing the final state to {decoder}").format(decoder=rows_in[0].decoder),
+        columns=(Column("", keep_whole=True), Column(_("code"), wide=True), Column(_("gives"), wide=True)),
+        rows=rows,
+        caption=_("ok: a real decoder of this configuration accepted the state, and the halves pair up"),
+        passed=tuple(row.verified for row in rows_in),
+    )
+    return [table]
+
+
+def chunks_section(report: Report) -> list[Section]:
+    """The chunked run compared with the whole one, the loop that does it, and the smaller last batch."""
+    carried = report.chunks
+    if carried is None:
+        return []
+    spec = report.spec
+    compared = "output, h_n, c_n" if spec.config.family == "LSTM" else "output, h_n"
+    verdict = _("equal to the unchunked run") if carried.equal else _("differs from the unchunked run")
+    lines = [
+        Line(
+            _("{count}: {lengths}, each chunk's final state is the next one's h_0").format(
+                count=carried.count, lengths=list(carried.lengths)
+            ),
+            label=_("chunks: "),
+        ),
+        Line(
+            _("largest difference {diff} ({dtype}): {verdict}").format(
+                diff=f"{carried.max_abs_diff:.3g}", dtype=spec.dtype, verdict=verdict
+            ),
+            label=f"{compared}: ",
+            tone="good" if carried.equal else "bad",
+        ),
+    ]
+    if not carried.equal and spec.config.bidirectional:
+        lines.append(
+            Line(
+                _(
+                    "a bidirectional module cannot be carried across chunks: its backward direction "
+                    "starts each chunk from the chunk's own end, not from the sequence's"
+                )
+            )
+        )
+    lines.extend(Line(line, tone="code") for line in chunking.loop_code(spec))
+    last = carried.last_batch
+    if last is not None:
+        lines.append(
+            Line(
+                _("a state carried from {carried} sequences into a last batch of {given}").format(
+                    carried=last.carried, given=last.given
+                ),
+                label=_("smaller last batch: "),
+            )
+        )
+        lines.append(Line(last.error or _("nothing, it ran"), label=_("torch: "), tone="bad"))
+        status = _("torch ran it") if last.fixed else _("torch still refused it")
+        lines.append(Line(f"{last.fix}  ({status})", label=_("fix: "), tone="code"))
+    return [Panel(_("carrying the state across chunks"), tuple(lines))]

@@ -1,0 +1,142 @@
+"""Hand-off recipes: each one marked verified is accepted by a decoder this test builds itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gru_shapes.api import report_for
+from gru_shapes.errors import OptionError
+from gru_shapes.handoff import recipes
+from gru_shapes.spec import make_spec
+from tests.oracle import input_shape, torch_module
+from tests.strategies import SEQUENCE_MODULES, valid_options
+
+
+@st.composite
+def encoder_and_decoder(draw: st.DrawFn) -> dict[str, Any]:
+    options = draw(valid_options(modules=SEQUENCE_MODULES))
+    options.pop("lengths", None)  # the hand-off reads h_n, whatever fed it
+    if draw(st.booleans()):
+        options["decoder_layers"] = draw(st.integers(1, 5))
+    if draw(st.booleans()):
+        options["decoder_hidden_size"] = draw(st.integers(1, 70))
+    if draw(st.booleans()):
+        options["decoder_module"] = draw(st.sampled_from(["GRU", "LSTM", "RNN"]))
+    return options
+
+
+def decoder_of(options: dict[str, Any]) -> tuple[torch.nn.Module, int, int]:
+    """The decoder as documented: by default the encoder's class and layers, D × h features."""
+    h_features = options.get("proj_size") or options["hidden_size"]
+    directions = 2 if options.get("bidirectional") else 1
+    module = options.get("decoder_module", options["module"])
+    hidden = options.get("decoder_hidden_size", directions * h_features)
+    layers = options.get("decoder_layers", options.get("layers", 1))
+    decoder = torch.nn.__dict__[module](
+        options["input_size"], hidden, num_layers=layers, batch_first=options.get("batch_first", True)
+    )
+    return decoder.eval(), hidden, directions
+
+
+@given(encoder_and_decoder())
+def test_every_verified_recipe_is_accepted_by_a_decoder_built_here(options: dict[str, Any]) -> None:
+    report = report_for(make_spec(**options))
+    assert report.handoff
+    encoder = torch_module(options).eval()
+    decoder, hidden, directions = decoder_of(options)
+    with torch.no_grad():
+        _output, state = encoder(torch.randn(input_shape(options)))
+    states = state if isinstance(state, tuple) else (state,)
+    h_n = states[0]
+    names: dict[str, Any] = {"torch": torch, "h_n": h_n, "__builtins__": {}}
+    names["bridge"] = torch.nn.Linear(directions * h_n.shape[-1], hidden)
+    if len(states) == 2:
+        names["c_n"] = states[1]
+        names["bridge_c"] = torch.nn.Linear(directions * states[1].shape[-1], hidden)
+    step_shape = list(input_shape(options))
+    step_shape[-2 if not options.get("unbatched") and options.get("batch_first", True) else 0] = 1
+    step = torch.zeros(step_shape)
+    assert any(row.verified for row in report.handoff)
+    for row in report.handoff:
+        scope = dict(names)
+        with torch.no_grad():
+            exec(row.expression, scope)
+            assert tuple(scope["h_0"].shape) == row.shape, row.expression
+            given_state = (scope["h_0"], scope["c_0"]) if "c_0" in scope else scope["h_0"]
+            try:
+                decoder(step, given_state)
+                accepted = True
+            except RuntimeError:
+                accepted = False
+        paired = True
+        if row.name in ("concat", "concat_view") and accepted:
+            made = scope["h_0"]
+            half = made.shape[-1] // 2
+            paired = all(
+                torch.equal(made[layer][..., :half], h_n[2 * layer])
+                and torch.equal(made[layer][..., half:], h_n[2 * layer + 1])
+                for layer in range(made.shape[0])
+            )
+        assert row.verified == (accepted and paired), (row.name, row.expression, row.note)
+        assert row.verified or row.note, row.name
+
+
+@pytest.mark.parametrize(
+    ("options", "verified"),
+    [
+        ({"layers": 2, "bidirectional": True, "batch_size": 3}, {"concat", "bridge"}),
+        ({"layers": 2, "bidirectional": True, "batch_size": 1}, {"concat", "concat_view", "bridge"}),
+        ({"layers": 2, "bidirectional": True, "decoder_hidden_size": 32}, {"forward", "sum", "bridge"}),
+        ({"layers": 3, "decoder_layers": 1}, {"last_layers"}),
+        ({"decoder_layers": 3, "decoder_module": "LSTM"}, {"repeat_last"}),
+        ({"module": "LSTM", "proj_size": 8, "bidirectional": True}, {"bridge"}),
+    ],
+    ids=["concat", "batch-of-one", "half-size", "fewer-layers", "more-layers", "projected-lstm"],
+)
+def test_which_recipes_fit(options: dict[str, Any], verified: set[str]) -> None:
+    rows = report_for(make_spec(**options)).handoff
+    assert rows is not None
+    assert {row.name for row in rows if row.verified} == verified
+
+
+def test_the_bare_view_is_explained_as_wrong() -> None:
+    rows = {r.name: r for r in report_for(make_spec(bidirectional=True, batch_size=4)).handoff or ()}
+    assert rows["concat_view"].expression == "h_0 = h_n.view(1, -1, 64)"
+    assert not rows["concat_view"].verified
+    assert "pairs halves of different sequences" in rows["concat_view"].note
+
+
+def test_the_recipes_are_real_python_for_each_layout() -> None:
+    unbatched = {r.name: r.code for r in recipes(make_spec(bidirectional=True, unbatched=True))}
+    assert unbatched["concat"] == "h_0 = h_n.view(1, 2, 32).reshape(1, 64)"
+    lstm = {r.name: r.code for r in recipes(make_spec(module="LSTM", decoder_module="GRU"))}
+    assert lstm["as_is"] == "h_0 = h_n"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"decoder_layers": 0}, "--decoder-layers must be a whole number of at least 1, got 0"),
+        ({"decoder_module": "transformer"}, "--decoder-module must be one of GRU, LSTM, RNN"),
+        ({"module": "GRUCell", "decoder_layers": 2}, "--decoder-layers does not apply to nn.GRUCell"),
+        (
+            {"dry_run": True, "decoder_hidden_size": 8},
+            "--dry-run cannot be combined with --decoder-hidden-size",
+        ),
+    ],
+    ids=["zero-layers", "unknown-module", "cell", "dry-run"],
+)
+def test_bad_decoder_options_are_refused(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(OptionError, match=message.replace("[", r"\[")):
+        make_spec(**options)
+
+
+def test_a_default_run_builds_its_decoder_and_a_dry_run_none() -> None:
+    assert report_for(make_spec()).handoff is not None
+    assert report_for(make_spec(dry_run=True)).handoff is None
+    assert report_for(make_spec(module="GRUCell")).handoff is None
