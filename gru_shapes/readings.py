@@ -18,6 +18,8 @@ from typing import Any
 
 from gru_shapes.follow import Context, Labels, Meaning, elements, single
 from gru_shapes.i18n import _
+from gru_shapes.idioms import classify
+from gru_shapes.spec import Spec
 
 
 @dataclass(frozen=True)
@@ -26,16 +28,30 @@ class Reading:
 
     holds: str
     pitfall: str | None
+    counted: bool = False  # the pitfall counts what this run holds (padding for 2 of 3 sequences)
 
 
-def describe(meaning: Meaning) -> Reading:
+def describe(meaning: Meaning, expression: str | None = None, spec: Spec | None = None) -> Reading:
     """What ``meaning`` holds in words, and its pitfall: the language of the final-state idioms.
+
+    When ``expression`` is one of the idioms of ``spec`` (:func:`gru_shapes.idioms.classify`), its
+    words are the idiom's, unless this run's labels give a more precise pitfall (how many
+    sequences are padding).
 
     >>> from gru_shapes.follow import select
     >>> padded = Context("GRU", h_size=4, batch=3, steps=5, lengths=(5, 2, 3), batch_first=True).output()
     >>> describe(select(padded, 1, -1)).pitfall
     'padding for 2 of 3 sequences: their real ends are earlier; take output[torch.arange(3), lengths - 1]'
     """
+    own = _read(meaning)
+    idiom = classify(spec, expression) if expression is not None and spec is not None else None
+    if idiom is None:
+        return own
+    pitfall = own.pitfall if own.counted else idiom.pitfall or own.pitfall
+    return Reading(idiom.holds, pitfall, own.counted)
+
+
+def _read(meaning: Meaning) -> Reading:
     if meaning.mixed:
         return Reading(_("no longer one layer, direction or sequence per index"), meaning.mixed)
     found = elements(meaning)
@@ -170,4 +186,4 @@ def _output_reading(meaning: Meaning, found: list[Labels]) -> Reading:
         ).format(first=first.format(h=h))
     elif 0 in stale and 0 in directions and len(steps) == 1:
         pitfall = _("its forward half has seen one step only: the forward final state is at the last step")
-    return Reading(holds, pitfall)
+    return Reading(holds, pitfall, counted=bool(padded))

@@ -65,7 +65,7 @@ def trace(
     >>> t.calls[0].name, t.calls[0].returned["h_n"]
     ('rnn', (2, 4, 16))
     >>> t.pitfalls[0].expression, t.pitfalls[0].pitfall
-    ('h_n[-1]', 'backward direction only — the forward final state is h_n[-2]')
+    ('h_n[-1]', "of a bidirectional module this is the last layer's backward state only; the forward one is h_n[-2]")
     """
     return trace_call(model, args, kwargs, train=train, inference_mode=inference_mode, lang=lang)
 
@@ -287,6 +287,9 @@ class _Recorder:
         self.tracked[id(tensor)] = tracked
         return tracked
 
+    def _read(self, tracked: _Tracked) -> readings.Reading:
+        return readings.describe(tracked.meaning, tracked.expression, self.calls[tracked.call].spec)
+
     # Uses -----------------------------------------------------------------------------------
 
     def _use(self, call: int, use: Use) -> None:
@@ -295,7 +298,7 @@ class _Recorder:
             uses.append(use)
 
     def _hand_off(self, draft: _Draft, tracked: _Tracked, as_input: bool) -> None:
-        reading = readings.describe(tracked.meaning)
+        reading = self._read(tracked)
         role = _("input") if as_input else "hx"
         holds = _("{holds}; passed as {role} to {name}").format(
             holds=reading.holds, role=role, name=draft.name
@@ -316,7 +319,7 @@ class _Recorder:
         )
 
     def _use_in_module(self, name: str, module: nn.Module, tracked: _Tracked) -> None:
-        reading = readings.describe(tracked.meaning)
+        reading = self._read(tracked)
         shape = tuple(tracked.tensor.shape)
         pitfall = reading.pitfall
         expects = getattr(module, "in_features", None)
@@ -378,7 +381,7 @@ class _Recorder:
                     result, base.meaning, f"{name.strip('_')}({base.expression})", base.call, base.steps + 1
                 )
                 return
-            reading = readings.describe(base.meaning)
+            reading = self._read(base)
             self._use(
                 base.call,
                 Use(
@@ -390,7 +393,7 @@ class _Recorder:
             )
             return
         tracked = self._track(result, meaning, expression, base.call, base.steps + 1)
-        reading = readings.describe(tracked.meaning)
+        reading = self._read(tracked)
         self._use(base.call, Use(expression, tuple(result.shape), reading.holds, reading.pitfall))
         if name in trace_ops.JOINS and reading.pitfall is None:
             # Each half alone was misleading; joined, they are what was meant (h_n[-2] with h_n[-1]).
@@ -421,7 +424,7 @@ class _Recorder:
         expression = f"pad_packed_sequence(packed_output, batch_first={batch_first})[0]"
         tracked = self._track(padded, meaning, "output", base.call, base.steps + 1)
         tracked.internal = True
-        reading = readings.describe(meaning)
+        reading = self._read(tracked)
         self._use(base.call, Use(expression, tuple(padded.shape), reading.holds, reading.pitfall))
 
     def _clear_pitfall(self, operand: _Tracked) -> None:
@@ -458,7 +461,7 @@ class _Recorder:
         if tracked is not None:
             draft = self.calls[tracked.call]
             root = tracked.meaning.source
-            reading = readings.describe(tracked.meaning)
+            reading = self._read(tracked)
             why = _("{expression} {shape} comes from {name}'s {root} {root_shape}: {holds}").format(
                 expression=tracked.expression,
                 shape=list(tracked.tensor.shape),

@@ -20,6 +20,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from gru_shapes import explain
+from gru_shapes.idioms import classify
 from gru_shapes.trace import trace, trace_call
 from gru_shapes.traced import Trace
 
@@ -96,10 +97,15 @@ def test_every_example_is_traced_as_its_hooks_see_it(name: str) -> None:
 def test_the_classifier_reads_both_directions_of_the_last_layer() -> None:
     model, args = example("classifier").build()
     traced = trace(model, *args, lang="en")
-    uses = {u.expression: u for u in traced.calls[0].uses}
-    assert uses["torch.cat((h_n[-2], h_n[-1]), dim=1)"].holds == "layer 1, both directions"
-    assert uses["h_n[-1]"].holds == "layer 1, backward direction only"
-    assert traced.passed
+    call = traced.calls[0]
+    uses = {u.expression: u for u in call.uses}
+    # In the idioms' own words, for this call's configuration.
+    for expression in ("torch.cat((h_n[-2], h_n[-1]), dim=1)", "h_n[-1]"):
+        idiom = classify(call.spec, expression)
+        assert idiom is not None and uses[expression].holds == idiom.holds
+    assert uses["h_n[-2]"].holds == "layer 1, forward"
+    # h_n[-1] alone is the backward half; joined with h_n[-2] nothing is missing.
+    assert uses["h_n[-1]"].pitfall is None and traced.passed
 
 
 def test_the_tagger_unpacks_a_padded_output() -> None:
@@ -316,3 +322,40 @@ def _explain_args(call: Any, keywords: dict[str, Any]) -> dict[str, Any]:
         if key in keywords:
             found[key] = keywords[key]
     return found
+
+
+class LastStep(nn.Module):
+    """Unpacks a packed batch, then takes the last padded step, or each sequence's real end."""
+
+    def __init__(self, gather: bool) -> None:
+        super().__init__()
+        self.rnn = nn.GRU(3, 5, batch_first=True)
+        self.gather = gather
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        output, _lengths = torch.nn.utils.rnn.pad_packed_sequence(self.rnn(packed)[0], batch_first=True)
+        if self.gather:
+            return output[torch.arange(len(lengths)), lengths - 1]
+        return output[:, -1]
+
+
+@pytest.mark.parametrize("gather", [False, True], ids=["last-padded-step", "each-real-end"])
+def test_the_last_step_of_a_padded_batch_is_padding_for_the_shorter_sequences(gather: bool) -> None:
+    model, lengths = LastStep(gather), torch.tensor([6, 2, 4])
+    x = torch.randn(3, 6, 3)
+    traced = trace(model, x, lengths, lang="en")
+    taken = traced.calls[0].uses[-1]
+    with torch.inference_mode():
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        _output, h_n = model.rnn(packed)
+        result = model(x, lengths)
+    # torch as the oracle: which rows are zeros (padding), which equal the final state.
+    padding = [b for b in range(3) if not torch.equal(result[b], h_n[-1][b])]
+    assert all(torch.count_nonzero(result[b]) == 0 for b in padding)
+    if gather:
+        assert padding == [] and taken.pitfall is None
+    else:
+        assert len(padding) == 2
+        assert taken.expression == "output[:, -1]"
+        assert taken.pitfall is not None and taken.pitfall.startswith("padding for 2 of 3 sequences")
