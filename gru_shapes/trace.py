@@ -320,15 +320,11 @@ class _Recorder:
 
     def _use_in_module(self, name: str, module: nn.Module, tracked: _Tracked) -> None:
         reading = self._read(tracked)
-        shape = tuple(tracked.tensor.shape)
-        pitfall = reading.pitfall
-        expects = getattr(module, "in_features", None)
         holds = _("{holds}; into {module}").format(holds=reading.holds, module=calls.describe_module(module))
-        if isinstance(expects, int) and shape and shape[-1] != expects:
-            pitfall = _("{name} expects {expects} features; {expression} has {features}").format(
-                name=name, expects=expects, expression=tracked.expression, features=shape[-1]
-            )
-        self._use(tracked.call, Use(f"{name}({tracked.expression})", shape, holds, pitfall))
+        pitfall = _mismatch(name, module, tracked) or reading.pitfall
+        self._use(
+            tracked.call, Use(f"{name}({tracked.expression})", tuple(tracked.tensor.shape), holds, pitfall)
+        )
 
     # Operations -----------------------------------------------------------------------------
 
@@ -441,9 +437,9 @@ class _Recorder:
         counted = [frame for frame in self.frames if frame[3]]
         if counted:
             name, module, tracked, _c = counted[-1]
-            self.failure = _Failure(
-                _("{name} ({module})").format(name=name, module=calls.describe_module(module)), tracked
-            )
+            consumer = _("{name} ({module})").format(name=name, module=calls.describe_module(module))
+            note = _mismatch(name, module, tracked) if tracked is not None else None
+            self.failure = _Failure(consumer, tracked, note)
             return
         operands = self.operands(args, kwargs)
         if operands:
@@ -470,6 +466,8 @@ class _Recorder:
                 root_shape=list(draft.returned.get(root, ())),
                 holds=reading.holds,
             )
+            if failure is not None and failure.note:
+                why = f"{failure.note}; {why}"
         return TraceError(
             type=type(raised).__name__,
             message=str(raised).strip(),
@@ -528,3 +526,14 @@ class _Follower(TorchFunctionMode):
         if operands:
             recorder.follow(func, args, kwargs, result, operands)
         return result
+
+
+def _mismatch(name: str, module: nn.Module, tracked: _Tracked) -> str | None:
+    """A module with ``in_features`` (Linear and its kin) fed a traced tensor of another width."""
+    expects = getattr(module, "in_features", None)
+    shape = tuple(tracked.tensor.shape)
+    if not isinstance(expects, int) or not shape or shape[-1] == expects:
+        return None
+    return _("{name} expects {expects} features; {expression} has {features}").format(
+        name=name, expects=expects, expression=tracked.expression, features=shape[-1]
+    )

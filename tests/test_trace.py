@@ -148,6 +148,8 @@ def test_the_buggy_model_stops_at_its_linear_with_the_shape_explained() -> None:
     assert error.call == 0 and error.expression == "torch.cat((h_n[-2], h_n[-1]), dim=1)"
     assert error.shape == (4, 64)
     assert error.consumer is not None and "in_features=32" in error.consumer
+    assert error.why is not None and error.why.startswith("fc expects 32 features; torch.cat(")
+    assert "comes from lstm's h_n [2, 4, 32]" in error.why
     assert any("fc expects 32 features" in (u.pitfall or "") for u in traced.calls[0].uses)
 
 
