@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PYTHON = sys.executable
 INSTALLED = shutil.which("gru-shapes")
@@ -47,6 +48,13 @@ inputs = torch.zeros(1, 35, 10)
 print(inputs.shape)
 outputs, hidden_state = gru(inputs)
 print(outputs.shape, hidden_state.shape)
+"""
+
+# The same model's forward, once, as a whole process: what `gru-shapes trace` of it is compared with.
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "seq2seq.py"
+EXAMPLE_FORWARD = f"""
+import runpy
+runpy.run_path({str(EXAMPLE)!r}, run_name="__main__")
 """
 
 TORCHINFO = """
@@ -148,6 +156,16 @@ def main() -> None:
             stdin=lines,
         ),
     ]
+    pairs.append(
+        Pair(
+            "trace of an example <= 1.15 x its forward",
+            "python examples/seq2seq.py",
+            [PYTHON, "-c", EXAMPLE_FORWARD],
+            "gru-shapes trace examples/seq2seq.py:build",
+            [*TOOL, "trace", f"{EXAMPLE}:build"],
+            1.15,
+        )
+    )
     if importlib.util.find_spec("torchinfo"):
         pairs.append(
             Pair(
@@ -171,8 +189,63 @@ def main() -> None:
         failed += not holds
         print(f"{pair.target:<42} {base:>10.3f} {cand:>8.3f} {ratio:>7.2f}  {'yes' if holds else 'NO'}")
     lines.unlink()
+    failed += not tracing_overhead(repeat)
     print(f"\nmedians of {repeat} alternating runs; python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     sys.exit(1 if failed else 0)
+
+
+def tracing_overhead(repeat: int) -> bool:
+    """In-process: ``gru_shapes.trace(model, x)`` against ``model(x)`` on a model whose forward takes
+    about a second (a two-layer bidirectional LSTM over a long batch, its outputs read as models do).
+    The explanations of the calls are built when first asked for, and timed apart."""
+    import torch
+    from torch import nn
+
+    from gru_shapes import trace
+
+    class Reader(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = nn.LSTM(256, 512, num_layers=2, batch_first=True, bidirectional=True)
+            self.fc = nn.Linear(1024, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            output, (h_n, _c_n) = self.lstm(x)
+            return self.fc(torch.cat((h_n[-2], h_n[-1]), dim=1)) + self.fc(output[:, -1])
+
+    torch.manual_seed(0)
+    model = Reader().eval()
+    x = torch.randn(4, 400, 256)
+
+    def forward() -> None:
+        with torch.inference_mode():
+            model(x)
+
+    def traced() -> None:
+        trace(model, x, lang="en")
+
+    def timed(run: Any) -> float:
+        start = time.perf_counter()
+        run()
+        return time.perf_counter() - start
+
+    forward()  # warm oneDNN's kernels for both
+    base: list[float] = []
+    cand: list[float] = []
+    for turn in range(repeat):
+        first, second = (traced, forward) if turn % 2 else (forward, traced)
+        times = timed(first), timed(second)
+        base.append(times[1] if turn % 2 else times[0])
+        cand.append(times[0] if turn % 2 else times[1])
+    b, c = statistics.median(base), statistics.median(cand)
+    holds = c / b <= 1.10
+    print(
+        f"{'tracing overhead <= 10% (in-process)':<42} {b:>10.3f} {c:>8.3f} {c / b:>7.2f}  {'yes' if holds else 'NO'}"
+    )
+    start = time.perf_counter()
+    trace(model, x, lang="en").to_dict()
+    print(f"{'  + explaining its call (report, once)':<42} {'':>10} {time.perf_counter() - start:>8.3f}")
+    return holds
 
 
 if __name__ == "__main__":

@@ -373,7 +373,7 @@ def trace_command(
             raise OptionError("format", _("--format for trace must be table, json or markdown, got 'svg'"))
         shown = _trace_shown(show, show_all)
         from gru_shapes.target import has_recurrent, load, resolve
-        from gru_shapes.trace import trace_call
+        from gru_shapes.tracer import trace_call
 
         name = target.rpartition(":")[2]
         model, args, kwargs = resolve(load(target), name, input_shape or [], input_dtype, input_high, seed)

@@ -1,6 +1,6 @@
 """What one torch operation on a traced tensor does to what it holds, and how it is written.
 
-The model's own operations reach :mod:`gru_shapes.trace` as ``(func, args, kwargs)`` through a
+The model's own operations reach :mod:`gru_shapes.tracer` as ``(func, args, kwargs)`` through a
 TorchFunctionMode; here they become :mod:`gru_shapes.follow` operations on the labels, and an
 expression on the traced names (``h_n[-1]``, ``torch.cat((h_n[-2], h_n[-1]), dim=1)``).
 """

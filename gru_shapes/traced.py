@@ -1,5 +1,5 @@
 """A traced model as plain data: every recurrent call, what the model did with its results, and
-the error it stopped at (no torch here; :mod:`gru_shapes.trace` records it).
+the error it stopped at (no torch here; :mod:`gru_shapes.tracer` records it).
 
 Each call carries the :class:`~gru_shapes.spec.Spec` of its configuration and real shapes; its
 report is the standalone tool's report for that spec, built by the same pipeline

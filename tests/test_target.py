@@ -116,3 +116,12 @@ def test_the_installed_command_does_not_need_torch_for_help() -> None:
         [sys.executable, "-m", "gru_shapes", "trace", "--help"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and "--input-shape" in result.stdout
+
+
+def test_the_readme_shows_what_the_trace_of_the_buggy_example_prints(cli: Cli) -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    after = readme.split("The shape bug of `examples/buggy.py`", 1)[1]
+    shown = after.split("```\n", 2)[1]
+    result = cli("trace", "examples/buggy.py:build", env={"COLUMNS": "100"})
+    assert result.exit_code == 1, result.output
+    assert result.stdout == shown

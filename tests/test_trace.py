@@ -19,9 +19,8 @@ from referencing import Registry, Resource
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from gru_shapes import explain
+from gru_shapes import explain, trace, trace_call
 from gru_shapes.idioms import classify
-from gru_shapes.trace import trace, trace_call
 from gru_shapes.traced import Trace
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
