@@ -136,11 +136,12 @@ class _Tracked:
     internal: bool = False  # pad_packed_sequence's own reordering follows: no use of its own
 
 
-@dataclass
+@dataclass(eq=False)
 class _Draft:
     name: str
     module: nn.Module
     index: int
+    position: int  # in the trace's calls
     fed: Fed
     spec: Spec
     returned: dict[str, tuple[int, ...]] = field(default_factory=dict)
@@ -169,6 +170,7 @@ class _Recorder:
         self.depth = 0
         self.frames: list[tuple[str, nn.Module, _Tracked | None, bool]] = []
         self.failure: _Failure | None = None
+        self.running: list[_Draft] = []  # recurrent calls entered and not yet returned
 
     # Hooks ----------------------------------------------------------------------------------
 
@@ -199,7 +201,7 @@ class _Recorder:
         index = self.counts.get(name, 0)
         self.counts[name] = index + 1
         fed = calls.fed_of(x, hx)
-        draft = _Draft(name, module, index, fed, calls.spec_of(module, fed))
+        draft = _Draft(name, module, index, len(self.calls), fed, calls.spec_of(module, fed))
         handed = [t for t in calls.tensors_in((x, hx)) if id(t) in self.tracked]
         for tensor in handed:
             self._hand_off(
@@ -208,6 +210,7 @@ class _Recorder:
                 tensor is x or (isinstance(x, PackedSequence) and tensor is x.data),
             )
         self.calls.append(draft)
+        self.running.append(draft)
         self.frames.append((name, module, self.tracked.get(id(handed[0])) if handed else None, True))
         self.depth += 1
 
@@ -216,7 +219,7 @@ class _Recorder:
     ) -> None:
         name, _module, tracked, _counted = self.frames.pop()
         self.depth -= 1
-        draft = next(d for d in reversed(self.calls) if d.module is module)
+        draft = self.running.pop()
         if output is None:
             self._fail(
                 _("{name} ({module})").format(name=name, module=calls.describe_module(module)), tracked
@@ -250,7 +253,7 @@ class _Recorder:
     # What came back -------------------------------------------------------------------------
 
     def _returned(self, draft: _Draft, output: Any) -> None:
-        module, call = draft.module, len(self.calls) - 1 - [*reversed(self.calls)].index(draft)
+        module, call = draft.module, draft.position
         context = calls.context_of(module, draft.fed)
         if isinstance(module, nn.RNNCellBase):
             states = output if isinstance(output, tuple) else (output,)
