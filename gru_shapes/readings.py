@@ -65,9 +65,6 @@ def _read(meaning: Meaning) -> Reading:
     return _output_reading(meaning, found)
 
 
-_DIRECTIONS = {0: "forward", 1: "backward"}
-
-
 def _state_reading(meaning: Meaning, found: list[Labels]) -> Reading:
     context = meaning.context
     d, last = context.directions, context.num_layers - 1
