@@ -19,6 +19,8 @@ from gru_shapes.follow import Meaning
 # Operations that keep every element where it is: followed through without a use of their own.
 SAME = frozenset({"contiguous", "clone", "detach", "float", "double", "half", "to", "cpu", "cuda", "type_as"})
 JOINS = frozenset({"cat", "concat", "concatenate", "stack"})
+# Functions that cut a tensor into a tuple of pieces along one dim.
+PIECES = frozenset({"chunk", "split", "unbind"})
 # Functions whose result, though shaped as their operand, no longer holds it element by element.
 STOP = frozenset(
     {"matmul", "mm", "bmm", "softmax", "log_softmax", "cumsum", "flip", "roll", "sort", "linear"}
@@ -189,3 +191,29 @@ def expression(
         return f"{base}.{name}({', '.join(extra)})"
     inner = ", ".join(_operand_text(a, tracked) for a in args)
     return f"torch.{name}({inner})"
+
+
+def pieces(
+    name: str, m: Meaning, args: Sequence[Any], kwargs: Mapping[str, Any], shapes: Sequence[tuple[int, ...]]
+) -> list[Meaning] | None:
+    """What each piece of ``chunk``/``split``/``unbind`` holds, given the pieces' shapes torch returned.
+
+    >>> from gru_shapes.follow import Context
+    >>> output = Context("GRU", directions=2, h_size=4, batch=3, steps=5, batch_first=True).output()
+    >>> [p.shape for p in pieces("chunk", output, (None, 2), {"dim": -1}, [(3, 5, 4), (3, 5, 4)])]
+    [(3, 5, 4), (3, 5, 4)]
+    """
+    try:
+        default = 0
+        dim = operator.index(_arg(args, kwargs, 2 if name != "unbind" else 1, "dim", default))
+        if name == "unbind":
+            return [follow.select(m, dim, i) for i in range(len(shapes))]
+        dim = dim + len(m.axes) if dim < 0 else dim
+        found, start = [], 0
+        for shape in shapes:
+            size = shape[dim]
+            found.append(follow.slice_dim(m, dim, start, start + size, None))
+            start += size
+        return found
+    except (TypeError, ValueError, IndexError):
+        return None

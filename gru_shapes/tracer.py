@@ -353,6 +353,9 @@ class _Recorder:
         if name == "_pad_packed_sequence":
             self._padded(base, args, result)
             return
+        if isinstance(result, (tuple, list)) and name in trace_ops.PIECES:
+            self._pieces(name, base, args, kwargs, result)
+            return
         if not isinstance(result, torch.Tensor):
             return
         if name in trace_ops.SAME or (name == "index_select" and base.internal):
@@ -398,6 +401,23 @@ class _Recorder:
             # Each half alone was misleading; joined, they are what was meant (h_n[-2] with h_n[-1]).
             for operand in operands:
                 self._clear_pitfall(operand)
+
+    def _pieces(
+        self, name: str, base: _Tracked, args: Sequence[Any], kwargs: Mapping[str, Any], result: Sequence[Any]
+    ) -> None:
+        """``chunk``, ``split`` and ``unbind``: each piece is a slice (or an index) of the operand."""
+        shapes = [tuple(piece.shape) for piece in result if isinstance(piece, torch.Tensor)]
+        meanings = trace_ops.pieces(name, base.meaning, args, kwargs, shapes)
+        if meanings is None or len(meanings) != len(result):
+            return
+        whole = trace_ops.expression(
+            name, base.expression, args, kwargs, {key: t.expression for key, t in self.tracked.items()}
+        )
+        for index, (piece, meaning) in enumerate(zip(result, meanings, strict=True)):
+            tracked = self._track(piece, meaning, f"{whole}[{index}]", base.call, base.steps + 1)
+            # Together the pieces are the whole: a piece misleads only where it is used alone, and
+            # that use (an index, a module) carries the pitfall.
+            self._use(base.call, Use(tracked.expression, tuple(piece.shape), self._read(tracked).holds, None))
 
     def _padded(self, base: _Tracked, args: Sequence[Any], result: Any) -> None:
         padded = result[0]

@@ -360,3 +360,29 @@ def test_the_last_step_of_a_padded_batch_is_padding_for_the_shorter_sequences(ga
         assert len(padding) == 2
         assert taken.expression == "output[:, -1]"
         assert taken.pitfall is not None and taken.pitfall.startswith("padding for 2 of 3 sequences")
+
+
+class Halves(nn.Module):
+    """Splits a bidirectional output into its directions, and takes each direction's final state."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rnn = nn.GRU(3, 4, num_layers=2, bidirectional=True, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        output, _h_n = self.rnn(x)
+        forward, backward = output.chunk(2, dim=-1)
+        return forward[:, -1], backward[:, 0]
+
+
+def test_chunked_directions_are_followed_to_each_final_state() -> None:
+    model, x = Halves(), torch.randn(3, 5, 3)
+    uses = {u.expression: u for u in trace(model, x, lang="en").calls[0].uses}
+    with torch.inference_mode():
+        _output, h_n = model.rnn(x)
+        first, second = model(x)
+    # torch as the oracle: these are the last layer's forward and backward final states.
+    assert torch.allclose(first, h_n[-2]) and torch.allclose(second, h_n[-1])
+    assert uses["output.chunk(2, dim=-1)[0]"].holds == "forward h_t of the last layer at every step"
+    taken = uses["output.chunk(2, dim=-1)[1][:, 0]"]
+    assert taken.holds == "backward h_t of the last layer at step 0" and taken.pitfall is None
