@@ -6,6 +6,7 @@ real run reaches it, through the runner.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -376,12 +377,18 @@ def trace_command(
         from gru_shapes.tracer import trace_call
 
         name = target.rpartition(":")[2]
-        model, args, kwargs = resolve(load(target), name, input_shape or [], input_dtype, input_high, seed)
-        if not has_recurrent(model):
-            raise OptionError(
-                "target", _("{name}'s model has no nn.RNNBase or nn.RNNCellBase inside").format(name=name)
+        # What the user's code prints goes to stderr: stdout holds the trace alone (one JSON document).
+        with contextlib.redirect_stdout(sys.stderr):
+            model, args, kwargs = resolve(
+                load(target), name, input_shape or [], input_dtype, input_high, seed
             )
-        traced = trace_call(model, args, kwargs, train=train, inference_mode=not autograd, lang=chosen_lang)
+            if not has_recurrent(model):
+                raise OptionError(
+                    "target", _("{name}'s model has no nn.RNNBase or nn.RNNCellBase inside").format(name=name)
+                )
+            traced = trace_call(
+                model, args, kwargs, train=train, inference_mode=not autograd, lang=chosen_lang
+            )
         if traced.error is not None and not traced.calls:
             _fail(
                 _("the model raised before any recurrent call: {kind}: {message}").format(

@@ -44,7 +44,7 @@ def load(target: str) -> Any:
             module = importlib.import_module(where)
     except OptionError:
         raise
-    except Exception as error:  # the user's code: whatever it raises, one line
+    except (Exception, SystemExit) as error:  # the user's code: whatever it raises, one line
         raise _refuse(
             _("cannot load {where}: {kind}: {message}").format(
                 where=where,
@@ -114,7 +114,7 @@ def resolve(
         )
     try:
         returned = found()
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         raise _refuse(
             _("calling {name}() raised {kind}: {message}").format(
                 name=name, kind=type(error).__name__, message=error

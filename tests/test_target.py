@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,42 @@ def test_the_readme_shows_what_the_trace_of_the_buggy_example_prints(cli: Cli) -
     result = cli("trace", "examples/buggy.py:build", env={"COLUMNS": "100"})
     assert result.exit_code == 1, result.output
     assert result.stdout == shown
+
+
+def test_what_the_model_prints_goes_to_stderr_and_json_stays_alone(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "noisy.py"
+    source.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            import torch
+            from torch import nn
+
+            print("loading")
+
+
+            class M(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.rnn = nn.GRU(3, 4)
+
+                def forward(self, x):
+                    print("in forward")
+                    return self.rnn(x)[1][-1]
+
+
+            def build():
+                return M(), (torch.zeros(5, 2, 3),)
+
+
+            def leaves():
+                sys.exit(3)
+            """
+        )
+    )
+    result = cli("trace", f"{source}:build", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["calls"][0]["returned"]["h_n"] == [1, 2, 4]
+    assert "loading" in result.stderr and "in forward" in result.stderr
+    left = cli("trace", f"{source}:leaves")
+    assert left.exit_code == 2 and "calling leaves() raised SystemExit: 3" in left.stderr
