@@ -160,7 +160,11 @@ def _index_text(part: Any) -> str:
 def _operand_text(value: Any, tracked: Mapping[int, str]) -> str:
     if isinstance(value, torch.Tensor):
         found = tracked.get(id(value))
-        return found if found is not None else f"<tensor {list(value.shape)}>"
+        if found is not None:
+            return found
+        if not value.is_floating_point() and value.numel() <= 6:  # an index: its values say more
+            return f"tensor({value.tolist()})"
+        return f"<tensor {list(value.shape)}>"
     if isinstance(value, (tuple, list)):
         inner = ", ".join(_operand_text(v, tracked) for v in value)
         return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"

@@ -147,6 +147,7 @@ class _Draft:
     returned: dict[str, tuple[int, ...]] = field(default_factory=dict)
     uses: list[Use] = field(default_factory=list)
     order: list[int] | None = None  # a packed call's sequences, in the order torch sorted them
+    reordered: bool = False  # the packed call's sequences were sorted, so unpacking reorders them
 
 
 @dataclass
@@ -271,6 +272,7 @@ class _Recorder:
                 else range(context.batch)
             )
             draft.order = list(order)
+            draft.reordered = sequence.unsorted_indices is not None
             meaning = context.packed_data(draft.order)
             self._track(sequence.data, meaning, "packed_output.data", call, 0)
         else:
@@ -442,7 +444,9 @@ class _Recorder:
         )
         expression = f"pad_packed_sequence(packed_output, batch_first={batch_first})[0]"
         tracked = self._track(padded, meaning, "output", base.call, base.steps + 1)
-        tracked.internal = True
+        # pad_packed_sequence restores the batch's order with an index_select of its own, unless the
+        # batch was packed already sorted (enforce_sorted=True).
+        tracked.internal = self.calls[base.call].reordered
         reading = self._read(tracked)
         self._use(base.call, Use(expression, tuple(padded.shape), reading.holds, reading.pitfall))
 

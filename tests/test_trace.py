@@ -386,3 +386,25 @@ def test_chunked_directions_are_followed_to_each_final_state() -> None:
     assert uses["output.chunk(2, dim=-1)[0]"].holds == "forward h_t of the last layer at every step"
     taken = uses["output.chunk(2, dim=-1)[1][:, 0]"]
     assert taken.holds == "backward h_t of the last layer at step 0" and taken.pitfall is None
+
+
+class SortedTagger(nn.Module):
+    """Packs a batch sorted by length, then reorders the padded output itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rnn = nn.GRU(3, 4, batch_first=True)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=True)
+        output, _lengths = torch.nn.utils.rnn.pad_packed_sequence(self.rnn(packed)[0], batch_first=True)
+        return output.index_select(0, torch.tensor([2, 0, 1]))[:, -1]
+
+
+def test_a_batch_packed_sorted_keeps_the_model_s_own_reordering() -> None:
+    traced = trace(SortedTagger(), torch.randn(3, 5, 3), torch.tensor([5, 3, 2]), lang="en")
+    expressions = [u.expression for u in traced.calls[0].uses]
+    assert "output.index_select(0, tensor([2, 0, 1]))" in expressions[1]
+    last = traced.calls[0].uses[-1]
+    # Sequences 2 and 1 (lengths 2 and 3) are padding at step 4; sequence 0 is not.
+    assert last.pitfall is not None and last.pitfall.startswith("padding for 2 of 3 sequences")
