@@ -9,7 +9,7 @@ and compares what comes out with the unchunked run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gru_shapes import validate
@@ -21,13 +21,15 @@ from gru_shapes.spec import Spec
 @dataclass(frozen=True)
 class LastBatch:
     """A state carried from a batch of ``carried`` sequences into a last batch of ``given``:
-    torch's message, the fix as code, and whether torch ran the fixed state."""
+    torch's message, two fixes as code (cut the carried state to the batch, or start from a
+    state sized from the input), and whether torch ran both."""
 
     carried: int
     given: int
     error: str | None
     fix: str
     fixed: bool
+    alternative: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ class Chunks:
     max_abs_diff: float
     equal: bool
     last_batch: LastBatch | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON ``chunks`` object; ``asdict`` turns the nested last batch into one too."""
+        return {**asdict(self), "lengths": list(self.lengths)}
 
 
 def chunk_options(given: dict[str, Any], seq_len: int) -> dict[str, Any]:
@@ -80,6 +86,17 @@ def loop_code(spec: Spec) -> tuple[str, ...]:
         "    # " + _("when training: backpropagate within the chunk only"),
         f"    {detach}",
     )
+
+
+def sized_from_input(spec: Spec) -> str:
+    """A fresh zero state sized from the batch that came (``x.new_zeros`` keeps its device and dtype)."""
+    config = spec.config
+    batch = "x.size(0)" if config.batch_first else "x.size(1)"
+    states = config.num_layers * config.num_directions
+    h = f"x.new_zeros({states}, {batch}, {config.h_size})"
+    if config.family == "LSTM":
+        return f"h = ({h}, x.new_zeros({states}, {batch}, {config.hidden_size}))"
+    return f"h = {h}"
 
 
 def last_batch_fix(spec: Spec) -> str:

@@ -14,7 +14,8 @@ real decoder, and records whether torch accepted it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gru_shapes import validate
@@ -81,6 +82,9 @@ class HandoffRow:
     decoder: str
     verified: bool
     note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "shape": list(self.shape)}
 
 
 def decoder_options(given: dict[str, Any]) -> dict[str, Any]:
@@ -149,6 +153,10 @@ class _Shaper:
         return f"{self.key}.view({self.layers}, {batch}{2 * self.features})"
 
 
+# A recipe's expression on one state, and the features it gives each layer.
+Transform = Callable[["_Shaper"], tuple[str, int]]
+
+
 def recipes(spec: Spec) -> tuple[Recipe, ...]:
     """Every recipe for ``spec``'s final state and its decoder; those that cannot fit carry the reason."""
     config = spec.config
@@ -158,47 +166,20 @@ def recipes(spec: Spec) -> tuple[Recipe, ...]:
     h = _Shaper(spec, "h_n", config.h_size)
     # The encoder's c, when there is one, feeds an LSTM decoder's c_0; otherwise c_0 starts at zero.
     c = _Shaper(spec, "c_n", config.hidden_size) if config.family == "LSTM" else None
-    found: list[Recipe] = []
-    both = config.num_directions == 2
     layers = config.num_layers
 
-    def make(name: str, on: Any, layers_out: int, note: str | None = None, **extra: Any) -> Recipe:
+    def make(name: str, on: Transform, layers_out: int, note: str | None = None, **extra: Any) -> Recipe:
         h_code, h_features = on(h)
         h_shape = h.shape(layers_out, h_features)
-        c_code, c_shape = None, None
-        if wanted.module == "LSTM":
-            if c is not None:
-                c_code, c_features = on(c)
-                c_shape = c.shape(layers_out, c_features)
-            else:
-                c_code, c_shape = "torch.zeros_like(h_0)", h_shape
-        if c_code is None:
-            code = f"h_0 = {h_code}"
-        elif c_code.startswith("torch.zeros_like"):
-            code = f"h_0 = {h_code}; c_0 = {c_code}"
-        else:
-            code = f"h_0, c_0 = {h_code}, {c_code}"
+        code, c_shape = f"h_0 = {h_code}", None
+        if wanted.module == "LSTM" and c is not None:
+            c_code, c_features = on(c)
+            code, c_shape = f"h_0, c_0 = {h_code}, {c_code}", c.shape(layers_out, c_features)
+        elif wanted.module == "LSTM":
+            code, c_shape = f"{code}; c_0 = torch.zeros_like(h_0)", h_shape
         reason = _misfit(spec, wanted, h_shape, c_shape)
-        return Recipe(
-            name, code, h_shape, c_shape, reason, _with_cell_note(spec, wanted, reason, note), **extra
-        )
-
-    if both:
-        found.append(make("forward", lambda s: (f"{s.view()}[:, 0]", s.features), layers))
-        found.append(make("sum", lambda s: (f"{s.view()}.sum(1)", s.features), layers))
-        found.append(make("concat", lambda s: (s.joined(), 2 * s.features), layers, pairs=True))
-        bare_note = (
-            _("right here only because the batch is 1; with more sequences it mixes sequences and directions")
-            if spec.batch_size == 1 and not spec.unbatched
-            else _("the unbatched state has no batch dim to mix")
-            if spec.unbatched
-            else _("same shape, but it pairs halves of different sequences and directions")
-        )
-        found.append(
-            make("concat_view", lambda s: (s.bare_view(), 2 * s.features), layers, bare_note, pairs=True)
-        )
-    else:
-        found.append(make("as_is", lambda s: (s.key, s.features), layers))
+        note = _with_cell_note(spec, wanted, reason, note)
+        return Recipe(name, code, h_shape, c_shape, reason, note, **extra)
 
     def bridged(s: _Shaper) -> tuple[str, int]:
         name = "bridge" if s.key == "h_n" else "bridge_c"
@@ -207,68 +188,63 @@ def recipes(spec: Spec) -> tuple[Recipe, ...]:
     setup = f"bridge = nn.Linear({config.num_directions * config.h_size}, {wanted.hidden_size})"
     if wanted.module == "LSTM" and c is not None:
         setup += f"; bridge_c = nn.Linear({config.num_directions * config.hidden_size}, {wanted.hidden_size})"
-    found.append(make("bridge", bridged, layers, setup, setup=setup))
-    if wanted.num_layers != layers:
-        base = next(
-            (r for r in found if r.name != "concat_view" and _fits_features(spec, wanted, r)), found[-1]
+    transforms: list[tuple[str, Transform, str | None]] = []
+    if config.num_directions == 2:
+        transforms += [
+            ("forward", lambda s: (f"{s.view()}[:, 0]", s.features), None),
+            ("sum", lambda s: (f"{s.view()}.sum(1)", s.features), None),
+            ("concat", lambda s: (s.joined(), 2 * s.features), None),
+            ("concat_view", lambda s: (s.bare_view(), 2 * s.features), _bare_view_note(spec)),
+        ]
+    else:
+        transforms.append(("as_is", lambda s: (s.key, s.features), None))
+    transforms.append(("bridge", bridged, setup))
+    found = [
+        make(
+            name, on, layers, note, pairs=name.startswith("concat"), setup=setup if name == "bridge" else None
         )
-        found.append(_relayered(spec, wanted, base))
+        for name, on, note in transforms
+    ]
+    if wanted.num_layers != layers:
+        # The first recipe whose features fit the decoder (the bridge always does), with its layers adapted.
+        base, on, _note = next(
+            (
+                t
+                for t, r in zip(transforms, found, strict=True)
+                if r.name != "concat_view" and _fits_features(wanted, r)
+            ),
+            transforms[-1],
+        )
+        n = wanted.num_layers
+        if n < layers:
+            name, suffix = "last_layers", f"[-{n}:]"
+            note = _("the decoder's layers take the encoder's top {n}").format(n=n)
+        else:
+            name = "repeat_last"
+            suffix = f"[-1:].repeat({n}, 1)" if spec.unbatched else f"[-1:].repeat({n}, 1, 1)"
+            note = _("every decoder layer starts from the encoder's last layer")
+
+        def relayered(s: _Shaper, on: Transform = on, suffix: str = suffix) -> tuple[str, int]:
+            code, features = on(s)
+            return f"{code}{suffix}", features
+
+        note = f"{_(TITLES[base])}, {note}"
+        found.append(make(name, relayered, n, note, setup=setup if base == "bridge" else None))
     return tuple(found)
 
 
-def _relayered(spec: Spec, wanted: Decoder, base: Recipe) -> Recipe:
-    """``base`` with the decoder's number of layers: its last ones, or its last one repeated."""
-    fewer = wanted.num_layers < spec.config.num_layers
-    n = wanted.num_layers
-    if fewer:
-        name, suffix = "last_layers", f"[-{n}:]"
-        note = _("the decoder's layers take the encoder's top {n}").format(n=n)
-    else:
-        name = "repeat_last"
-        suffix = f"[-1:].repeat({n}, 1)" if spec.unbatched else f"[-1:].repeat({n}, 1, 1)"
-        note = _("every decoder layer starts from the encoder's last layer")
-    statements = [part for part in base.code.split("; ") if not part.startswith("c_0 = torch.zeros_like")]
-    head, _equals, values = statements[0].partition(" = ")
-    code = f"{head} = " + ", ".join(f"{value}{suffix}" for value in _split_top(values))
-    if len(statements) < len(base.code.split("; ")):
-        code += "; c_0 = torch.zeros_like(h_0)"
-    h_shape = (n, *base.h_shape[1:])
-    c_shape = (n, *base.c_shape[1:]) if base.c_shape is not None else None
-    note = f"{_(TITLES[base.name])}, {note}"
-    reason = _misfit(spec, wanted, h_shape, c_shape)
-    return Recipe(
-        name, code, h_shape, c_shape, reason, _with_cell_note(spec, wanted, reason, note), base.setup
-    )
-
-
-def _with_cell_note(spec: Spec, wanted: Decoder, reason: str | None, note: str | None) -> str | None:
-    """What happens to the cell state, said on the recipes that fit (it holds for them all)."""
-    lstm_encoder = spec.config.family == "LSTM"
-    if reason is None and wanted.module != "LSTM" and lstm_encoder:
-        return _join(
-            note, _("c_n is not used: a {module} decoder has no cell state").format(module=wanted.module)
+def _bare_view_note(spec: Spec) -> str:
+    """Why ``h_n.view(L, -1, 2 * H)`` is wrong, or right here by chance."""
+    if spec.unbatched:
+        return _("the unbatched state has no batch dim to mix")
+    if spec.batch_size == 1:
+        return _(
+            "right here only because the batch is 1; with more sequences it mixes sequences and directions"
         )
-    if reason is None and wanted.module == "LSTM" and not lstm_encoder:
-        return _join(note, _("c_0 starts at zero: the encoder has no cell state"))
-    return note
+    return _("same shape, but it pairs halves of different sequences and directions")
 
 
-def _split_top(values: str) -> list[str]:
-    """``"a(b, c), d"`` -> ``["a(b, c)", "d"]``: commas outside brackets only."""
-    parts, depth, start = [], 0, 0
-    for index, character in enumerate(values):
-        if character in "([":
-            depth += 1
-        elif character in ")]":
-            depth -= 1
-        if character == "," and depth == 0:
-            parts.append(values[start:index].strip())
-            start = index + 1
-    parts.append(values[start:].strip())
-    return parts
-
-
-def _fits_features(spec: Spec, wanted: Decoder, recipe: Recipe) -> bool:
+def _fits_features(wanted: Decoder, recipe: Recipe) -> bool:
     feature_ok = recipe.h_shape[-1] == wanted.hidden_size
     return feature_ok and (recipe.c_shape is None or recipe.c_shape[-1] == wanted.hidden_size)
 
@@ -289,3 +265,14 @@ def _misfit(
 
 def _join(first: str | None, second: str) -> str:
     return f"{first}; {second}" if first else second
+
+
+def _with_cell_note(spec: Spec, wanted: Decoder, reason: str | None, note: str | None) -> str | None:
+    """What happens to the cell state, said on the recipes that fit (it holds for them all)."""
+    lstm_encoder = spec.config.family == "LSTM"
+    if reason is None and wanted.module != "LSTM" and lstm_encoder:
+        cell = _("c_n is not used: a {module} decoder has no cell state").format(module=wanted.module)
+        return _join(note, cell)
+    if reason is None and wanted.module == "LSTM" and not lstm_encoder:
+        return _join(note, _("c_0 starts at zero: the encoder has no cell state"))
+    return note

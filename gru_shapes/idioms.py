@@ -12,7 +12,8 @@ tensors and decides, against precise definitions, which quantity each one really
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from gru_shapes.i18n import N_, _
 from gru_shapes.spec import Spec
@@ -70,6 +71,9 @@ class IdiomRow:
     holds: str
     equals: str | None
     pitfall: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "shape": list(self.shape)}
 
 
 class _Layout:

@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from gru_shapes import chunks as chunking
 from gru_shapes.handoff import TITLES
-from gru_shapes.i18n import _
+from gru_shapes.i18n import N_, _
 from gru_shapes.idioms import SHORT
 from gru_shapes.report import Report
 from gru_shapes.sections import Column, Line, Note, Panel, Section, Table
+
+# Shown where a section was asked for but its run was not: each costs more than indexing the run.
+ASK_HANDOFF = N_(
+    "hand-off to a decoder: give --decoder-layers, --decoder-hidden-size or --decoder-module "
+    "to have each recipe checked by a real decoder"
+)
+ASK_CHUNKS = N_(
+    "carrying the state across chunks: give --chunks K to run the sequence in K chunks and compare"
+)
 
 
 def idioms_section(report: Report) -> list[Section]:
@@ -56,7 +65,7 @@ def handoff_section(report: Report) -> list[Section]:
     """The recipes that make a decoder's initial state, each fed to a real decoder."""
     rows_in = report.handoff
     if not rows_in:
-        return []
+        return [Note(_(ASK_HANDOFF), tone="dim")] if report.observed and report.idioms else []
     rows = tuple(
         (
             _("ok") if row.verified else _("no"),
@@ -66,10 +75,12 @@ def handoff_section(report: Report) -> list[Section]:
         for row in rows_in
     )
     table = Table(
-        title=_("handing the final state to {decoder}").format(decoder=rows_in[0].decoder),
+        title=_("handing the final state to a decoder: {decoder}").format(decoder=rows_in[0].decoder),
         columns=(Column("", keep_whole=True), Column(_("code"), wide=True), Column(_("gives"), wide=True)),
         rows=rows,
-        caption=_("ok: a real decoder of this configuration accepted the state, and the halves pair up"),
+        caption=_(
+            "{ok}: a real decoder of this configuration accepted the state, and the halves pair up"
+        ).format(ok=_("ok")),
         passed=tuple(row.verified for row in rows_in),
     )
     return [table]
@@ -79,7 +90,7 @@ def chunks_section(report: Report) -> list[Section]:
     """The chunked run compared with the whole one, the loop that does it, and the smaller last batch."""
     carried = report.chunks
     if carried is None:
-        return []
+        return [Note(_(ASK_CHUNKS), tone="dim")] if report.observed and report.idioms else []
     spec = report.spec
     compared = "output, h_n, c_n" if spec.config.family == "LSTM" else "output, h_n"
     verdict = _("equal to the unchunked run") if carried.equal else _("differs from the unchunked run")
@@ -119,6 +130,7 @@ def chunks_section(report: Report) -> list[Section]:
             )
         )
         lines.append(Line(last.error or _("nothing, it ran"), label=_("torch: "), tone="bad"))
-        status = _("torch ran it") if last.fixed else _("torch still refused it")
-        lines.append(Line(f"{last.fix}  ({status})", label=_("fix: "), tone="code"))
+        status = _("torch ran both") if last.fixed else _("torch still refused it")
+        lines.append(Line(last.fix, label=_("fix: "), tone="code"))
+        lines.append(Line(f"{last.alternative}  ({status})", label=_("or, from zeros: "), tone="code"))
     return [Panel(_("carrying the state across chunks"), tuple(lines))]

@@ -165,7 +165,9 @@ class Report:
             "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks],
             "warnings": list(self.warnings),
             "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
-            **_after_forward_dict(self),
+            "idioms": [idiom.to_dict() for idiom in self.idioms],
+            "handoff": None if self.handoff is None else [row.to_dict() for row in self.handoff],
+            "chunks": self.chunks.to_dict() if self.chunks else None,
         }
 
 
@@ -234,52 +236,4 @@ def _tensor_dict(tensor: TensorModel) -> dict[str, Any]:
         "dims": [
             {"name": d.name, "size": d.size, "formula": d.formula, "meaning": d.meaning} for d in tensor.dims
         ],
-    }
-
-
-def _after_forward_dict(report: Report) -> dict[str, Any]:
-    """The ``idioms``, ``handoff`` and ``chunks`` keys."""
-    chunks = report.chunks
-    last = chunks.last_batch if chunks else None
-    return {
-        "idioms": [
-            {
-                "expression": i.expression,
-                "shape": list(i.shape),
-                "holds": i.holds,
-                "equals": i.equals,
-                "pitfall": i.pitfall,
-            }
-            for i in report.idioms
-        ],
-        "handoff": None
-        if report.handoff is None
-        else [
-            {
-                "name": r.name,
-                "expression": r.expression,
-                "shape": list(r.shape),
-                "decoder": r.decoder,
-                "verified": r.verified,
-                "note": r.note,
-            }
-            for r in report.handoff
-        ],
-        "chunks": None
-        if chunks is None
-        else {
-            "count": chunks.count,
-            "lengths": list(chunks.lengths),
-            "max_abs_diff": chunks.max_abs_diff,
-            "equal": chunks.equal,
-            "last_batch": None
-            if last is None
-            else {
-                "carried": last.carried,
-                "given": last.given,
-                "error": last.error,
-                "fix": last.fix,
-                "fixed": last.fixed,
-            },
-        },
     }

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gru_shapes.handoff import recipes
-from gru_shapes.idioms_run import compare, pairs_each_layer, references, run_recipe, verdict
+from gru_shapes.idioms_run import references, verdict
 from gru_shapes.spec import make_spec
 
 
@@ -40,28 +39,37 @@ def test_the_references_come_from_output_not_from_h_n() -> None:
     assert verdict(wrong["h_n"][-1], quantities, "float32") is None
 
 
-def test_pairing_fails_when_the_halves_come_from_elsewhere() -> None:
-    h_n = torch.randn(4, 3, 8)
-    right = h_n.view(2, 2, 3, 8).transpose(1, 2).reshape(2, 3, 16)
-    spec = make_spec(layers=2, bidirectional=True, hidden_size=8, batch_size=3)
-    assert pairs_each_layer(spec, right, h_n)
-    assert not pairs_each_layer(spec, h_n.view(2, 3, 16), h_n)
-    swapped = torch.cat((right[..., 8:], right[..., :8]), dim=-1)
-    assert not pairs_each_layer(spec, swapped, h_n)
+def test_an_empty_batch_keeps_to_the_expected_state() -> None:
+    spec = make_spec(bidirectional=True, batch_size=0)
+    module = torch.nn.GRU(10, 32, bidirectional=True, batch_first=True).eval()
+    with torch.no_grad():
+        output, h_n = module(torch.randn(0, 35, 10))
+    quantities = references(spec, {"output": output, "h_n": h_n})
+    assert verdict(output[:, -1], quantities, "float32") is None
+    assert verdict(h_n[-1], quantities, "float32", "h_last_backward") == "h_last_backward"
 
 
-def test_a_recipe_of_the_wrong_shape_is_refused_by_the_decoder() -> None:
-    spec = make_spec(layers=2, bidirectional=True, batch_size=3)
-    recipe = next(r for r in recipes(spec) if r.name == "sum")  # 32 features for a 64-wide decoder
-    decoder = torch.nn.GRU(10, 64, num_layers=2, batch_first=True)
-    names = {"torch": torch, "h_n": torch.randn(4, 3, 32), "__builtins__": {}}
-    shape, refusal, _made = run_recipe(recipe, names, decoder, torch.zeros(3, 1, 10))
-    assert shape == (2, 3, 32)
-    assert refusal is not None and "Expected hidden size (2, 3, 64)" in refusal
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"layers": 2, "bidirectional": True, "batch_size": 3, "chunks": 4, "decoder_layers": 2},
+        {"module": "LSTM", "proj_size": 8, "lengths": [20, 3, 9], "decoder_module": "LSTM"},
+        {"module": "RNN", "unbatched": True, "chunks": 5, "decoder_hidden_size": 16},
+    ],
+    ids=["gru", "lstm-packed", "rnn-unbatched"],
+)
+def test_on_cuda_the_verdicts_are_the_cpus(options: dict[str, object]) -> None:
+    from gru_shapes.api import report_for
 
-
-def test_the_chunk_comparison_fails_on_a_changed_tensor() -> None:
-    whole = [torch.randn(2, 5, 4), torch.randn(1, 2, 4)]
-    assert compare(whole, [t.clone() for t in whole], "float32") == (0.0, True)
-    diff, equal = compare(whole, [whole[0] + 0.5, whole[1]], "float32")
-    assert not equal and diff == pytest.approx(0.5)
+    gpu, cpu = (report_for(make_spec(device=device, **options)) for device in ("cuda", "cpu"))
+    assert [(r.expression, r.shape, r.equals) for r in gpu.idioms] == [
+        (r.expression, r.shape, r.equals) for r in cpu.idioms
+    ]
+    assert [(r.name, r.verified) for r in gpu.handoff or ()] == [
+        (r.name, r.verified) for r in cpu.handoff or ()
+    ]
+    assert (gpu.chunks is None) == (cpu.chunks is None)
+    if gpu.chunks is not None and cpu.chunks is not None:
+        assert gpu.chunks.equal == cpu.chunks.equal

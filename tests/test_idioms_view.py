@@ -21,7 +21,7 @@ from tests.test_i18n import lines_of_tables
 
 BUILDERS = (idioms_section, handoff_section, chunks_section)
 CASES = [
-    {"layers": 2, "bidirectional": True, "batch_size": 3, "chunks": 3},
+    {"layers": 2, "bidirectional": True, "batch_size": 3, "chunks": 3, "decoder_module": "GRU"},
     {"module": "LSTM", "proj_size": 8, "lengths": "35,20,7", "bidirectional": True, "decoder_layers": 1},
     {"module": "RNN", "unbatched": True, "chunks": 2, "decoder_layers": 3, "decoder_module": "LSTM"},
     {"batch_first": False, "batch_size": 2, "chunks": 4, "decoder_hidden_size": 8},
@@ -92,7 +92,16 @@ def test_markdown_keeps_code_as_code_and_rows_whole() -> None:
     assert idioms_table[2] == "| expression | shape | holds |"
     assert all(line.count(" | ") == 2 for line in idioms_table[4:])
     chunks_panel = blocks[-1]
-    assert "> `h = h[:, :x.size(0)]  (torch ran it)`" in chunks_panel.replace("**fix:** ", "")
+    assert "> **fix:** `h = h[:, :x.size(0)]`" in chunks_panel
+    assert "`h = x.new_zeros(2, x.size(0), 32)  (torch ran both)`" in chunks_panel
+
+
+def test_sections_not_asked_for_say_how_to_ask() -> None:
+    report = report_for(make_spec())
+    (handoff,) = handoff_section(report)
+    (chunks,) = chunks_section(report)
+    assert isinstance(handoff, Note) and "--decoder-layers" in handoff.text
+    assert isinstance(chunks, Note) and "--chunks K" in chunks.text
 
 
 def test_nothing_to_show_for_a_cell_or_a_dry_run() -> None:

@@ -139,7 +139,14 @@ def test_a_diagnosis_report_matches_the_schema() -> None:
     "options",
     [
         {"chunks": 5, "decoder_layers": 3, "decoder_module": "LSTM"},
-        {"module": "LSTM", "proj_size": 4, "bidirectional": True, "chunks": 2, "unbatched": True},
+        {
+            "module": "LSTM",
+            "proj_size": 4,
+            "bidirectional": True,
+            "chunks": 2,
+            "unbatched": True,
+            "decoder_layers": 2,
+        },
         {"module": "RNN", "lengths": [4, 1], "decoder_hidden_size": 7},
     ],
     ids=["gru", "lstm-unbatched", "rnn-packed"],
