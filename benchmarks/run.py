@@ -23,6 +23,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PYTHON = sys.executable
 INSTALLED = shutil.which("gru-shapes")
@@ -100,6 +101,14 @@ for section in diagram_section(report) + step_section(report):
 document(diagram_section(report)[0])
 """
 )
+
+
+# The same model's forward, once, as a whole process: what `gru-shapes trace` of it is compared with.
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "seq2seq.py"
+EXAMPLE_FORWARD = f"""
+import runpy
+runpy.run_path({str(EXAMPLE)!r}, run_name="__main__")
+"""
 
 TORCHINFO = """
 import torch.nn as nn
@@ -265,6 +274,16 @@ def main() -> None:
             1.05,
         ),
     ]
+    pairs.append(
+        Pair(
+            "trace of an example <= 1.15 x its forward",
+            "python examples/seq2seq.py",
+            [PYTHON, "-c", EXAMPLE_FORWARD],
+            "gru-shapes trace examples/seq2seq.py:build",
+            [*TOOL, "trace", f"{EXAMPLE}:build"],
+            1.15,
+        )
+    )
     if importlib.util.find_spec("torchinfo"):
         pairs.append(
             Pair(
@@ -289,8 +308,69 @@ def main() -> None:
         print(f"{pair.target:<42} {base:>10.3f} {cand:>8.3f} {ratio:>7.2f}  {'yes' if holds else 'NO'}")
     lines.unlink()
     failed += pathological(repeat)
+    failed += not tracing_overhead(repeat)
     print(f"\nmedians of {repeat} alternating runs; python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     sys.exit(1 if failed else 0)
+
+
+def tracing_overhead(repeat: int) -> bool:
+    """In-process: ``gru_shapes.trace(model, x)`` against ``model(x)`` on a model whose forward takes
+    about a second (a two-layer bidirectional LSTM over a long batch, its outputs read as models do).
+    The explanations of the calls are built when first asked for, and timed apart."""
+    import torch
+    from torch import nn
+
+    from gru_shapes import trace
+
+    class Reader(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = nn.LSTM(256, 512, num_layers=2, batch_first=True, bidirectional=True)
+            self.fc = nn.Linear(1024, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            output, (h_n, _c_n) = self.lstm(x)
+            return self.fc(torch.cat((h_n[-2], h_n[-1]), dim=1)) + self.fc(output[:, -1])
+
+    torch.manual_seed(0)
+    model = Reader().eval()
+    x = torch.randn(4, 400, 256)
+
+    def forward() -> None:
+        with torch.inference_mode():
+            model(x)
+
+    def traced() -> None:
+        trace(model, x, lang="en")
+
+    def timed(run: Any) -> tuple[float, float]:
+        start, cpu = time.perf_counter(), time.process_time()
+        run()
+        return time.perf_counter() - start, time.process_time() - cpu
+
+    forward()  # warm oneDNN's kernels for both
+    base: list[tuple[float, float]] = []
+    cand: list[tuple[float, float]] = []
+    for turn in range(repeat):
+        # Alternate which goes first, as for the pairs of commands.
+        if turn % 2:
+            cand.append(timed(traced))
+            base.append(timed(forward))
+        else:
+            base.append(timed(forward))
+            cand.append(timed(traced))
+    b, c = statistics.median(t[0] for t in base), statistics.median(t[0] for t in cand)
+    holds = c / b <= 1.10
+    print(
+        f"{'tracing overhead <= 10% (in-process)':<42} {b:>10.3f} {c:>8.3f} {c / b:>7.2f}  {'yes' if holds else 'NO'}"
+    )
+    # CPU time of this process: on a machine shared with other work, steadier than wall time.
+    b_cpu, c_cpu = statistics.median(t[1] for t in base), statistics.median(t[1] for t in cand)
+    print(f"{'  the same, in CPU time':<42} {b_cpu:>10.3f} {c_cpu:>8.3f} {c_cpu / b_cpu:>7.2f}")
+    start = time.perf_counter()
+    trace(model, x, lang="en").to_dict()
+    print(f"{'  + explaining its call (report, once)':<42} {'':>10} {time.perf_counter() - start:>8.3f}")
+    return holds
 
 
 if __name__ == "__main__":

@@ -15,18 +15,33 @@ if TYPE_CHECKING:
     from gru_shapes.api import explain
     from gru_shapes.errors import GruShapesError, OptionError, RunFailure
     from gru_shapes.report import Report
+    from gru_shapes.traced import Trace
+    from gru_shapes.tracer import trace, trace_call
 
 __version__ = "0.1.0"
-__all__ = ["GruShapesError", "OptionError", "Report", "RunFailure", "__version__", "explain"]
+__all__ = [
+    "GruShapesError",
+    "OptionError",
+    "Report",
+    "RunFailure",
+    "Trace",
+    "__version__",
+    "explain",
+    "trace",
+    "trace_call",
+]
 
 # Imported on first use, so that the console script's first instruction (which makes Ctrl-C quiet)
-# runs before anything heavy is loaded.
+# runs before anything heavy is loaded, and importing the package never loads torch (trace needs it).
 _HOMES = {
     "explain": "gru_shapes.api",
     "GruShapesError": "gru_shapes.errors",
     "OptionError": "gru_shapes.errors",
     "RunFailure": "gru_shapes.errors",
     "Report": "gru_shapes.report",
+    "Trace": "gru_shapes.traced",
+    "trace": "gru_shapes.tracer",
+    "trace_call": "gru_shapes.tracer",
 }
 
 

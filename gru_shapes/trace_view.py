@@ -1,0 +1,230 @@
+"""A trace laid out as sections: one compact block per recurrent call (calls that repeat the same
+call in a loop folded together), what the model did with the results, the verdict and the error.
+
+Drawn by the same renderers as a report (:func:`gru_shapes.render.draw`,
+:func:`gru_shapes.markdown._block`); with ``full`` each distinct configuration's standalone report
+follows its first call, section by section.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from gru_shapes.i18n import _, language
+from gru_shapes.sections import Column, Line, Note, Panel, Section, Table, module_call, sections
+from gru_shapes.traced import Trace, TracedCall
+
+# The trace's own section names; later every report section name may be added (--show input,...).
+SHOWN = ("calls", "report")
+DEFAULT_SHOWN = ("calls",)
+
+
+def trace_sections(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> list[Section]:
+    """Everything the trace shows, in reading order.
+
+    >>> from gru_shapes.traced import Trace
+    >>> [type(s).__name__ for s in trace_sections(Trace("M", (), None, "en", "eval mode"))]
+    ['Panel', 'Note']
+    """
+    with language(trace.lang):
+        return _sections(trace, shown)
+
+
+def _sections(trace: Trace, shown: Sequence[str]) -> list[Section]:
+    parts: list[Section] = [_header(trace)]
+    explained: set[Any] = set()
+    for group in _runs(trace.calls):
+        call = group[0]
+        if "calls" in shown:
+            parts.append(_call_panel(trace, group))
+            if call.uses:
+                parts.append(_uses_table(call))
+        if "report" in shown and call.spec not in explained:
+            explained.add(call.spec)
+            parts.extend(sections(call.report))
+    if trace.error is not None:
+        parts.append(_error_panel(trace))
+    parts.append(_verdict(trace))
+    parts.extend(Note(_("note: {warning}").format(warning=w)) for w in trace.warnings)
+    return parts
+
+
+def _runs(calls: Sequence[TracedCall]) -> list[list[TracedCall]]:
+    """Consecutive calls of one module with the same shapes and the same uses: a loop, shown once."""
+    runs: list[list[TracedCall]] = []
+    for call in calls:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and last.name == call.name
+            and last.spec == call.spec
+            and last.fed == call.fed
+            and [(u.expression, u.shape) for u in last.uses] == [(u.expression, u.shape) for u in call.uses]
+        ):
+            runs[-1].append(call)
+        else:
+            runs.append([call])
+    return runs
+
+
+def _header(trace: Trace) -> Panel:
+    modules = len(trace.by_module())
+    lines = [
+        Line(
+            _("{count} recurrent call(s) of {modules} module(s) · {mode}").format(
+                count=len(trace.calls), modules=modules, mode=trace.mode
+            )
+        )
+    ]
+    return Panel(_("gru-shapes trace: {model}").format(model=trace.model), tuple(lines))
+
+
+def _fed_words(call: TracedCall) -> str:
+    fed = call.fed
+    if fed.kind == "packed":
+        given = _("PackedSequence data {shape}, lengths {lengths}").format(
+            shape=list(fed.shape), lengths=list(fed.lengths or ())
+        )
+    else:
+        given = _("tensor {shape} {dtype}").format(shape=list(fed.shape), dtype=fed.dtype)
+    if fed.hx == "none":
+        state = _("hx not given (zeros)")
+    elif fed.hx == "tuple":
+        state = _("hx given as a tuple {shapes}").format(
+            shapes=", ".join(str(list(s)) for s in fed.hx_shapes)
+        )
+    else:
+        state = _("hx given as a tensor {shape}").format(shape=", ".join(str(list(s)) for s in fed.hx_shapes))
+    return f"{given} · {state}"
+
+
+def _call_panel(trace: Trace, group: list[TracedCall]) -> Panel:
+    call = group[0]
+    total = len(trace.by_module()[call.name])
+    if len(group) > 1:
+        which = _("calls {first}–{last} of {total}").format(
+            first=call.index + 1, last=group[-1].index + 1, total=total
+        )
+    else:
+        which = _("call {number} of {total}").format(number=call.index + 1, total=total)
+    report = call.report
+    returned = ", ".join(f"{key} {list(shape)}" for key, shape in call.returned.items())
+    lines = [
+        Line(module_call(report), tone="code"),
+        Line(_fed_words(call), label=_("passed: ")),
+        Line(
+            returned or _("nothing: the call raised"),
+            label=_("returned: "),
+            tone="plain" if returned else "bad",
+        ),
+    ]
+    if report.diagnosis is not None and not report.diagnosis.compatible:
+        lines.append(Line(report.diagnosis.explanation, label=_("why: "), tone="bad"))
+    checks = sum(1 for check in report.checks if check.passed)
+    verdict = _("standalone report: {passed} of {total} checks held").format(
+        passed=checks, total=len(report.checks)
+    )
+    lines.append(Line(verdict, tone="good" if report.passed else "bad"))
+    return Panel(f"{call.name} · {which}", tuple(lines), tone="plain" if not call.failed else "bad")
+
+
+def _uses_table(call: TracedCall) -> Table:
+    return Table(
+        title=_("what the model did next with {name}'s results").format(name=call.name),
+        columns=(
+            Column("", keep_whole=True),
+            Column(_("expression"), keep_whole=True),
+            Column(_("shape"), keep_whole=True),
+            Column(_("holds"), wide=True),
+            Column(_("pitfall"), wide=True),
+        ),
+        rows=tuple(
+            (
+                _("pitfall") if use.pitfall else _("ok"),
+                use.expression,
+                str(list(use.shape)),
+                use.holds,
+                use.pitfall or "",
+            )
+            for use in call.uses
+        ),
+        passed=tuple(use.pitfall is None for use in call.uses),
+    )
+
+
+def _error_panel(trace: Trace) -> Panel:
+    error = trace.error
+    assert error is not None
+    lines = [Line(f"{error.type}: {error.message}", label=_("torch: "), tone="bad")]
+    if error.consumer:
+        lines.append(Line(error.consumer, label=_("failed in: ")))
+    if error.expression is not None and error.call is not None:
+        call = trace.calls[error.call]
+        lines.append(
+            Line(
+                _("{expression} {shape}, from {name}").format(
+                    expression=error.expression, shape=list(error.shape or ()), name=call.name
+                ),
+                label=_("it received: "),
+                tone="code",
+            )
+        )
+    if error.why:
+        lines.append(Line(error.why, label=_("how: ")))
+    if not trace.calls:
+        lines.append(Line(_("the model raised before any recurrent call"), tone="strong"))
+    return Panel(_("the forward pass stopped here"), tuple(lines), tone="bad")
+
+
+def _verdict(trace: Trace) -> Note:
+    pitfalls = trace.pitfalls
+    if not trace.calls:
+        return Note(_("verdict: no recurrent module was called"), tone="notice")
+    if not pitfalls:
+        return Note(_("verdict: no pitfall in what the model took from its recurrent layers"), tone="plain")
+    listed = "; ".join(f"{use.expression}: {use.pitfall}" for use in pitfalls[:6])
+    return Note(
+        _("verdict: {count} pitfall(s): {listed}").format(count=len(pitfalls), listed=listed), tone="warning"
+    )
+
+
+def render(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> Any:
+    """The trace as one rich renderable."""
+    from rich.console import Group
+
+    from gru_shapes.render import draw
+
+    with language(trace.lang):
+        return Group(*(draw(section) for section in trace_sections(trace, shown)))
+
+
+def text(trace: Trace, width: int | None, styled: bool, shown: Sequence[str] = DEFAULT_SHOWN) -> str:
+    """The trace as text for a terminal (plain for pipes)."""
+    from rich.console import Console
+
+    console = Console(
+        file=io.StringIO(), width=width, force_terminal=styled, color_system="auto" if styled else None
+    )
+    console.print(render(trace, shown))
+    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
+def html(trace: Trace) -> str:
+    """The trace as inline-styled HTML, for notebooks."""
+    from rich.console import Console
+
+    console = Console(
+        file=io.StringIO(), record=True, width=110, force_terminal=True, color_system="truecolor"
+    )
+    console.print(render(trace))
+    return console.export_html(inline_styles=True)
+
+
+def markdown(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> str:
+    """The trace as GitHub Markdown."""
+    from gru_shapes.markdown import _block
+
+    with language(trace.lang):
+        return "\n\n".join(_block(section) for section in trace_sections(trace, shown)) + "\n"
