@@ -48,8 +48,13 @@ def render(report: Report, show: Iterable[str] | None = None) -> Group:
 
 def text(report: Report, width: int | None, styled: bool, show: Iterable[str] | None = None) -> str:
     """The tables as text for a terminal: styled, or plain (no escape codes at all) for pipes."""
+    return printed(render(report, show), width, styled)
+
+
+def printed(renderable: RenderableType, width: int | None, styled: bool) -> str:
+    """Any renderable as terminal text: styled, or plain with no trailing spaces for pipes."""
     console = _console(width, "auto" if styled else None)
-    console.print(render(report, show))
+    console.print(renderable)
     drawn: str = console.file.getvalue()  # type: ignore[attr-defined]
     # rich pads titles and notes to the table's width: nobody wants those spaces in a file.
     return drawn if styled else re.sub(r"[ \t]+$", "", drawn, flags=re.MULTILINE)
@@ -100,8 +105,13 @@ def _with_drawings(exported: str, drawings: list[Drawing]) -> str:
 
 def html(report: Report, width: int = 110, show: Iterable[str] | None = None) -> str:
     """The tables as an HTML fragment with inline styles, for notebooks."""
+    return html_of(render(report, show), width)
+
+
+def html_of(renderable: RenderableType, width: int = 110) -> str:
+    """Any renderable as an HTML fragment with inline styles, Korean held at two columns a syllable."""
     console = _console(width, "truecolor")
-    console.print(render(report, show))
+    console.print(renderable)
     page = (
         "<pre style=\"font-family: Menlo, Consolas, 'DejaVu Sans Mono', 'D2Coding', monospace; "
         'line-height: 1.2">{code}</pre>'

@@ -8,7 +8,6 @@ follows its first call, section by section.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -135,10 +134,12 @@ def _uses_table(call: TracedCall) -> Table:
         title=_("what the model did next with {name}'s results").format(name=call.name),
         columns=(
             Column("", keep_whole=True),
-            Column(_("expression"), keep_whole=True),
-            Column(_("shape"), keep_whole=True),
+            # On a narrow screen the shape goes under its expression and the pitfall under what it
+            # holds; long expressions wrap at their spaces.
+            Column(_("expression"), wide=True),
+            Column(_("shape"), keep_whole=True, stacks=True),
             Column(_("holds"), wide=True),
-            Column(_("pitfall"), wide=True),
+            Column(_("pitfall"), wide=True, stacks=True),
         ),
         rows=tuple(
             (
@@ -201,25 +202,17 @@ def render(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> Any:
 
 
 def text(trace: Trace, width: int | None, styled: bool, shown: Sequence[str] = DEFAULT_SHOWN) -> str:
-    """The trace as text for a terminal (plain for pipes)."""
-    from rich.console import Console
+    """The trace as text for a terminal (plain, with no trailing spaces, for pipes)."""
+    from gru_shapes.render import printed
 
-    console = Console(
-        file=io.StringIO(), width=width, force_terminal=styled, color_system="auto" if styled else None
-    )
-    console.print(render(trace, shown))
-    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+    return printed(render(trace, shown), width, styled)
 
 
 def html(trace: Trace) -> str:
     """The trace as inline-styled HTML, for notebooks."""
-    from rich.console import Console
+    from gru_shapes.render import html_of
 
-    console = Console(
-        file=io.StringIO(), record=True, width=110, force_terminal=True, color_system="truecolor"
-    )
-    console.print(render(trace))
-    return console.export_html(inline_styles=True)
+    return html_of(render(trace))
 
 
 def markdown(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> str:
