@@ -26,7 +26,7 @@ from gru_shapes.sections import default_names
 from gru_shapes.sections import names as section_names
 from gru_shapes.spec import DEFAULTS, make_spec
 from gru_shapes.streams import BROKEN_PIPE, guard_stdout, reader_gone, say, utf8
-from gru_shapes.validate import DTYPES, INPUT_DTYPES, MODULES
+from gru_shapes.validate import DTYPES, MODULES
 
 PROG = "gru-shapes"
 __all__ = ["BROKEN_PIPE", "app", "main"]
@@ -137,7 +137,7 @@ def explain(
     ctx: typer.Context,
     module: Annotated[
         str,
-        typer.Option(help=N_("The torch.nn class: {modules} (any case).")),
+        typer.Option(help=N_("{modules}.")),
     ] = DEFAULTS["module"],
     input_size: Annotated[int, typer.Option(help=N_("input_size: features of x at each step."))] = DEFAULTS[
         "input_size"
@@ -149,7 +149,7 @@ def explain(
         "layers"
     ],
     bidirectional: Annotated[
-        bool, typer.Option(help=N_("bidirectional: run a backward pass too (D = 2)."))
+        bool, typer.Option(help=N_("Run a backward pass too (D = 2)."))
     ] = DEFAULTS["bidirectional"],
     batch_first: Annotated[
         bool,
@@ -164,7 +164,7 @@ def explain(
     ] = DEFAULTS["dropout"],
     proj_size: Annotated[
         int | None,
-        typer.Option(help=N_("LSTM only: project h to this many features (0: none)."), show_default="0"),
+        typer.Option(help=N_("LSTM only: project h to this many features."), show_default="0"),
     ] = DEFAULTS["proj_size"],
     nonlinearity: Annotated[
         str | None, typer.Option(help=N_("RNN and RNNCell only: tanh or relu."), show_default="tanh")
@@ -207,9 +207,7 @@ def explain(
     max_memory: Annotated[
         str | None,
         typer.Option(
-            help=N_(
-                "Refuse runs estimated above this size (512MiB, 8GB, 2G). Default: half the device's memory."
-            ),
+            help=N_("Memory budget, e.g. 8GB; default: half the free memory."),
             show_default=False,
         ),
     ] = DEFAULTS["max_memory"],
@@ -223,45 +221,41 @@ def explain(
     decoder_layers: Annotated[
         int | None,
         typer.Option(
-            help=_("Hand-off: the decoder's num_layers (default: the encoder's)."), show_default=False
+            help=N_("Hand-off: decoder num_layers (default: the encoder's)."), show_default=False
         ),
     ] = DEFAULTS["decoder_layers"],
     decoder_hidden_size: Annotated[
         int | None,
         typer.Option(
-            help=_("Hand-off: the decoder's hidden_size (default: D × the encoder's h features)."),
+            help=N_("Hand-off: decoder hidden_size (default: D × H)."),
             show_default=False,
         ),
     ] = DEFAULTS["decoder_hidden_size"],
     decoder_module: Annotated[
         str | None,
         typer.Option(
-            help=_("Hand-off: the decoder's class, GRU, LSTM or RNN (default: the encoder's)."),
+            help=N_("Hand-off: GRU, LSTM or RNN (default: the encoder's)."),
             show_default=False,
         ),
     ] = DEFAULTS["decoder_module"],
     chunks: Annotated[
         int | None,
         typer.Option(
-            help=_("Split the sequence into this many chunks, carry the state across, compare."),
+            help=N_("Run in this many chunks, carrying the state across."),
             show_default=False,
         ),
     ] = DEFAULTS["chunks"],
     hx_form: Annotated[
         str | None,
         typer.Option(
-            help=_(
-                "Diagnose (LSTM): pass the state as a tuple (h, c), as torch expects, or as the tensor h alone."
-            ),
+            help=N_("Diagnose (LSTM): pass hx as tuple (h, c) or tensor h."),
             show_default=False,
         ),
     ] = DEFAULTS["hx_form"],
     input_dtype: Annotated[
         str | None,
         typer.Option(
-            help=_("Diagnose: feed the input in this dtype ({dtypes}); default: --dtype.").format(
-                dtypes=", ".join(INPUT_DTYPES)
-            ),
+            help=N_("Diagnose: the input's dtype (int64: token ids)."),
             show_default=False,
         ),
     ] = DEFAULTS["input_dtype"],
@@ -269,14 +263,14 @@ def explain(
         str,
         typer.Option(
             "--format",
-            help=N_("table, json, markdown (for issues and docs) or svg."),
+            help=N_("table, json, markdown or svg."),
         ),
     ] = "table",
     as_json: Annotated[bool, typer.Option("--json", help=N_("Short for --format json."))] = False,
     show: Annotated[
         str | None,
         typer.Option(
-            help=N_("Add sections: {names} ({default}: by default)."),
+            help=N_("Add sections: {names}."),
             show_default=False,
         ),
     ] = None,

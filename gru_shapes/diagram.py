@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from gru_shapes.i18n import _
 from gru_shapes.report import Report
 
-HEAD, TAIL = 2, 2  # steps drawn at each end of a long sequence; the middle is elided
+EDGE = 2  # steps drawn at each end of a long sequence; the middle is elided
+NARROW_EDGE = 1  # for a screen too narrow for EDGE steps a side
 MAX_GRIDS = 4  # sequences of a packed batch drawn one grid each; the rest are counted
 
 
@@ -52,18 +53,19 @@ class Unrolled:
     hidden: int  # sequences of a packed batch left undrawn
 
 
-def columns(length: int) -> tuple[int | None, ...]:
-    """The steps drawn for a sequence of ``length``: all of a short one, else both ends.
+def columns(length: int, edge: int = EDGE) -> tuple[int | None, ...]:
+    """The steps drawn for a sequence of ``length``: all of a short one, else ``edge`` steps at
+    each end around the elided middle.
 
-    >>> columns(4), columns(35)
-    ((0, 1, 2, 3), (0, 1, 2, None, 32, 33, 34))
+    >>> columns(4), columns(35), columns(35, edge=1)
+    ((0, 1, 2, 3), (0, 1, None, 33, 34), (0, None, 34))
     """
-    if length <= HEAD + TAIL + 1:
+    if length <= 2 * edge + 1:
         return tuple(range(length))
-    return (*range(HEAD), None, *range(length - TAIL, length))
+    return (*range(edge), None, *range(length - edge, length))
 
 
-def unrolled(report: Report) -> Unrolled:
+def unrolled(report: Report, edge: int = EDGE) -> Unrolled:
     """The drawing of ``report``'s module, unrolled over its sequence(s).
 
     >>> from gru_shapes.api import report_for
@@ -82,10 +84,11 @@ def unrolled(report: Report) -> Unrolled:
     if spec.lengths:
         shown = spec.lengths[:MAX_GRIDS]
         grids = tuple(
-            _grid(report, length, _sequence_title(b, length, spec.seq_len)) for b, length in enumerate(shown)
+            _grid(report, length, _sequence_title(b, length, spec.seq_len), edge)
+            for b, length in enumerate(shown)
         )
         return Unrolled(grids, len(spec.lengths) - len(shown))
-    return Unrolled((_grid(report, spec.seq_len, ""),), 0)
+    return Unrolled((_grid(report, spec.seq_len, "", edge),), 0)
 
 
 def _sequence_title(b: int, length: int, longest: int) -> str:
@@ -97,11 +100,11 @@ def _sequence_title(b: int, length: int, longest: int) -> str:
     return f"{title}; {padding}"
 
 
-def _grid(report: Report, length: int, title: str) -> Grid:
+def _grid(report: Report, length: int, title: str, edge: int) -> Grid:
     config = report.spec.config
     lstm = config.family == "LSTM"
     top = config.num_layers - 1
-    steps = columns(length)
+    steps = columns(length, edge)
     slots = sorted(report.prediction.state_slots, key=lambda s: (-s.layer, s.direction != "forward"))
     rows = []
     for slot in slots:

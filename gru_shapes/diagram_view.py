@@ -5,7 +5,7 @@ No torch and no rendering library; the renderers draw these like any other secti
 
 from __future__ import annotations
 
-from gru_shapes.diagram import HEAD, TAIL, unrolled
+from gru_shapes.diagram import EDGE, NARROW_EDGE, unrolled
 from gru_shapes.i18n import _
 from gru_shapes.report import Report
 from gru_shapes.sections import Column, Drawing, Note, Section, Table, Tone
@@ -42,7 +42,7 @@ def diagram_section(report: Report) -> list[Section]:
     )
     legend.append(_("arrows: each direction's reading order; h_0[i] enters where row i starts"))
     longest = max(spec.lengths) if spec.lengths else spec.seq_len
-    if longest > HEAD + TAIL + 1:
+    if longest > 2 * EDGE + 1:
         legend.append(_("⋯: the middle steps, elided; every step computes the same update"))
     if spec.lengths:
         legend.append(
@@ -53,7 +53,7 @@ def diagram_section(report: Report) -> list[Section]:
     title = _("unrolled network: {rows} rows (layer × direction) × {steps} steps").format(
         rows=len(report.prediction.state_slots), steps=longest
     )
-    return [Drawing(title, picture, tuple(legend))]
+    return [Drawing(title, picture, tuple(legend), narrow=unrolled(report, edge=NARROW_EDGE))]
 
 
 def step_section(report: Report) -> list[Section]:
@@ -79,7 +79,7 @@ def step_section(report: Report) -> list[Section]:
     parts: list[Section] = [
         Table(
             title=title,
-            columns=(Column(_("equation"), keep_whole=True), Column(_("shape"), keep_whole=True)),
+            columns=(Column(_("equation"), wide=True), Column(_("shape"), keep_whole=True)),
             rows=tuple((e.text, str(list(e.shape))) for e in written),
         )
     ]

@@ -21,6 +21,7 @@ from rich.panel import Panel as RichPanel
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from gru_shapes.diagram import Unrolled
 from gru_shapes.i18n import _, language
 from gru_shapes.report import Report
 from gru_shapes.sections import Drawing, Note, Panel, Section, Table, Tone, sections
@@ -312,21 +313,49 @@ def _note(note: Note) -> Text:
     return Text(note.text, style=_STYLES[note.tone])
 
 
-def _drawing(drawing: Drawing) -> Group:
+def _drawing(drawing: Drawing) -> _FittedDrawing:
+    return _FittedDrawing(drawing)
+
+
+class _FittedDrawing:
     """The unrolled network in box-drawing characters; heavy borders mark output without colour.
-    Each grid keeps its shape (cut at the edge, never wrapped); titles and the legend are prose, and wrap."""
+    Each grid keeps its shape and is never wrapped: where it is wider than the screen, the drawing
+    with fewer steps at each end is drawn instead. Titles and the legend are prose, and wrap."""
+
+    def __init__(self, drawing: Drawing) -> None:
+        self.drawing = drawing
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from gru_shapes.diagram_text import grid_lines
+
+        drawing = self.drawing
+        picture = drawing.picture
+        if drawing.narrow is not None and _widest(picture) > options.max_width:
+            picture = drawing.narrow
+        yield Text(drawing.title, style="bold")
+        for grid in picture.grids:
+            if grid.title:
+                yield Text(grid.title, style="bold")
+            body = Text(no_wrap=True, overflow="ellipsis")
+            for index, line in enumerate(grid_lines(grid)):
+                if index:
+                    body.append("\n")
+                for piece, tone in line:
+                    body.append(piece, style=_STYLES[tone])
+            yield body
+            yield Text("")
+        for text in drawing.legend:
+            yield Text(text, style=_STYLES["dim"])
+
+
+def _widest(picture: Unrolled) -> int:
     from gru_shapes.diagram_text import grid_lines
 
-    parts: list[RenderableType] = [Text(drawing.title, style="bold")]
-    for grid in drawing.picture.grids:
-        if grid.title:
-            parts.append(Text(grid.title, style="bold"))
-        body = Text(no_wrap=True, overflow="ellipsis")
-        for index, line in enumerate(grid_lines(grid)):
-            if index:
-                body.append("\n")
-            for piece, tone in line:
-                body.append(piece, style=_STYLES[tone])
-        parts += [body, Text("")]
-    parts.extend(Text(text, style=_STYLES["dim"]) for text in drawing.legend)
-    return Group(*parts)
+    return max(
+        (
+            cell_len("".join(piece for piece, _tone in line))
+            for grid in picture.grids
+            for line in grid_lines(grid)
+        ),
+        default=0,
+    )

@@ -13,7 +13,7 @@ from gru_shapes.chunks import Chunks
 from gru_shapes.cost import Cost
 from gru_shapes.diagnose import Diagnosis
 from gru_shapes.handoff import HandoffRow
-from gru_shapes.i18n import _
+from gru_shapes.i18n import _, language
 from gru_shapes.idioms import IdiomRow
 from gru_shapes.shapes import LISTED_STEPS, Omitted, Prediction, TensorModel, parameters_of, runs_of
 from gru_shapes.spec import Spec
@@ -150,6 +150,8 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` 3), described by ``report.schema.json``."""
         spec, prediction = self.spec, self.prediction
+        with language(spec.lang):  # its texts are written when asked for, in the report's language
+            step = step_dict(spec, self.observation.step if self.observation else None)
         return {
             "schema_version": SCHEMA_VERSION,
             "observed": self.observed,
@@ -196,7 +198,7 @@ class Report:
             "idioms": [idiom.to_dict() for idiom in self.idioms],
             "handoff": None if self.handoff is None else [row.to_dict() for row in self.handoff],
             "chunks": self.chunks.to_dict() if self.chunks else None,
-            "step": step_dict(spec, self.observation.step if self.observation else None),
+            "step": step,
         }
 
 
@@ -238,7 +240,7 @@ def build_report(
 def _step_check(step: StepVerification) -> Check:
     compared = ", ".join(f"{state} {direction}" for state, direction in step.compared)
     return Check(
-        _("the first step recomputed from the weights with the update equations (--show step)"),
+        _("the first step recomputed from the weights with the update equations"),
         step.verified,
         _("{compared}: largest difference {diff:.3g}, tolerance {tolerance:g}").format(
             compared=compared, diff=step.max_abs_diff, tolerance=step.tolerance

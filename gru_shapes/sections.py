@@ -73,6 +73,8 @@ class Drawing:
     title: str
     picture: Unrolled
     legend: tuple[str, ...]
+    # The same picture with fewer steps at each end, for a screen too narrow for ``picture``.
+    narrow: Unrolled | None = None
 
 
 Section = Panel | Table | Note | Drawing

@@ -109,7 +109,7 @@ def test_the_package_exports_a_typed_api() -> None:
         ({"module": "GRUCell", "batch_first": False}, "batch_first does not apply to nn.GRUCell"),
         ({"lengths": [3, 2], "batch_size": 2}, "batch_size cannot be combined with lengths"),
         ({"seq_len": 10**6, "hidden_size": 4096, "max_memory": "1MiB"}, "(max_memory); add dry_run=True"),
-        ({"dropout": 2, "lang": "ko"}, "dropout 은"),
+        ({"dropout": 2, "lang": "ko"}, "dropout 값은"),
     ],
     ids=["num-layers", "batch-first", "lengths", "guard", "korean"],
 )

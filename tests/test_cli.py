@@ -62,7 +62,7 @@ def test_the_default_view_answers_and_points_to_the_rest(cli: Cli) -> None:
         assert fragment in result.stdout, fragment
     for fragment in ["weight_hh_l1_reverse", "checks on this run's tensors", "cost of one forward pass"]:
         assert fragment not in result.stdout, fragment
-    assert result.stdout.splitlines()[-1].startswith("✓ all 7 checks held")
+    assert result.stdout.splitlines()[-1].startswith("✓ all 8 checks held")
 
 
 @pytest.mark.parametrize(

@@ -146,7 +146,7 @@ def test_the_screenshot_script_draws_the_readme_image(tmp_path: Path) -> None:
         text = "".join(root.itertext()).replace("\xa0", " ")
         assert "gru-shapes --layers 2 --bidirectional" in text
         assert "h_n (hidden_state)" in text and "[4, 1, 32]" in text
-        assert "✓ all 7 checks held" in text
+        assert "✓ all 8 checks held" in text
         # Right offline: no web font to fetch.
         assert "@font-face" not in image.read_text() and "cdnjs" not in image.read_text()
 

@@ -67,7 +67,7 @@ BUDGETS: list[tuple[str, dict[str, object], tuple[int, int, int]]] = [
     ("notebook-cell-3", {"layers": 2, "bidirectional": True}, (42, 40, 40)),
     ("lstm-projection", {"module": "LSTM", "proj_size": 8, "layers": 2, "bidirectional": True}, (55, 50, 50)),
     ("packed", {"lengths": "35,20,7", "bidirectional": True}, (50, 50, 50)),
-    ("refused", {"input_shape": "35,4,10", "h0_shape": "1,4,32"}, (50, 50, 50)),
+    ("refused", {"input_shape": "35,4,10", "h0_shape": "1,4,32"}, (55, 50, 50)),
 ]
 
 
