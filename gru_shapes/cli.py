@@ -148,9 +148,9 @@ def explain(
     layers: Annotated[int, typer.Option(help=N_("num_layers: how many layers are stacked."))] = DEFAULTS[
         "layers"
     ],
-    bidirectional: Annotated[
-        bool, typer.Option(help=N_("Run a backward pass too (D = 2)."))
-    ] = DEFAULTS["bidirectional"],
+    bidirectional: Annotated[bool, typer.Option(help=N_("Run a backward pass too (D = 2)."))] = DEFAULTS[
+        "bidirectional"
+    ],
     batch_first: Annotated[
         bool,
         typer.Option(
@@ -220,9 +220,7 @@ def explain(
     ] = DEFAULTS["lang"],
     decoder_layers: Annotated[
         int | None,
-        typer.Option(
-            help=N_("Hand-off: decoder num_layers (default: the encoder's)."), show_default=False
-        ),
+        typer.Option(help=N_("Hand-off: decoder num_layers (default: the encoder's)."), show_default=False),
     ] = DEFAULTS["decoder_layers"],
     decoder_hidden_size: Annotated[
         int | None,
