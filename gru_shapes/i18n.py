@@ -95,7 +95,7 @@ _PAIRS = {
 }
 _PAIR = re.compile("|".join(re.escape(pair) for pair in _PAIRS))
 # How a digit or a Latin letter at the end of a word is read: its final consonant, "" for none.
-_DIGITS = "영ㄹ  ㅁ  ㄱㄹㄹ "  # 영, 일, 이, 삼, 사, 오, 육, 칠, 팔, 구
+_DIGITS = "영ㄹ ㅁ  ㄱㄹㄹ "  # 영, 일, 이, 삼, 사, 오, 육, 칠, 팔, 구
 _LETTERS = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "k": "ㄱ", "p": "ㅂ", "t": "ㅅ", "b": "ㅂ", "g": "ㅇ"}
 
 
@@ -107,6 +107,8 @@ def final_consonant(word: str) -> str:
     ('ㅂ', '', '')
     >>> final_consonant("차원"), final_consonant("1"), final_consonant("h_0"), final_consonant("배치")
     ('ㄴ', 'ㄹ', 'ㅇ', '')
+    >>> [final_consonant(str(digit)) for digit in range(10)]  # 영 일 이 삼 사 오 육 칠 팔 구
+    ['ㅇ', 'ㄹ', '', 'ㅁ', '', '', 'ㄱ', 'ㄹ', 'ㄹ', '']
     """
     stripped = word.rstrip(")]}'\"`’” ")
     if not stripped:

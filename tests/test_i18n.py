@@ -169,5 +169,5 @@ def test_batch_lines_choose_their_language(cli: Cli) -> None:
     result = cli.runner.invoke(app, ["batch"], input=lines)
     korean_error, korean_report, english_error = (json.loads(line) for line in result.stdout.splitlines())
     assert korean_error["error"]["message"].startswith("--layers는")
-    assert korean_report["tensors"]["input"]["dims"][1]["meaning"] == "time step 수, 순서대로 읽음"
+    assert korean_report["tensors"]["input"]["dims"][1]["meaning"] == "스텝 수, 순서대로 읽음"
     assert english_error["error"]["message"].startswith("--layers must be")
