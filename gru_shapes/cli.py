@@ -387,6 +387,7 @@ def main() -> None:
     ),
 )
 def trace_command(
+    ctx: typer.Context,
     target: Annotated[str, typer.Argument(help=_("path/to/file.py:NAME or package.module:NAME"))],
     input_shape: Annotated[
         list[str] | None,
@@ -427,6 +428,9 @@ def trace_command(
 ) -> None:
     from gru_shapes import validate
 
+    # `gru-shapes --lang ko trace ...` asks for Korean as much as `gru-shapes trace ... --lang ko` does.
+    if lang is None and ctx.parent is not None:
+        lang = ctx.parent.params.get("lang")
     chosen_lang = validate.lang(lang)
     with language(chosen_lang):
         chosen = _format(output_format, as_json)

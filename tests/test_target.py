@@ -165,3 +165,10 @@ def test_what_the_model_prints_goes_to_stderr_and_json_stays_alone(cli: Cli, tmp
     assert "loading" in result.stderr and "in forward" in result.stderr
     left = cli("trace", f"{source}:leaves")
     assert left.exit_code == 2 and "calling leaves() raised SystemExit: 3" in left.stderr
+
+
+def test_lang_given_before_trace_reaches_it(cli: Cli) -> None:
+    before = cli("--lang", "ko", "trace", "examples/classifier.py:build", "--json")
+    after = cli("trace", "examples/classifier.py:build", "--lang", "ko", "--json")
+    assert before.exit_code == 0, before.output
+    assert json.loads(before.stdout)["lang"] == json.loads(after.stdout)["lang"] == "ko"
