@@ -12,7 +12,7 @@ tensors and decides, against precise definitions, which quantity each one really
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from gru_shapes.i18n import N_, _
@@ -73,7 +73,13 @@ class IdiomRow:
     pitfall: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "shape": list(self.shape)}
+        return {
+            "expression": self.expression,
+            "shape": list(self.shape),
+            "holds": self.holds,
+            "equals": self.equals,
+            "pitfall": self.pitfall,
+        }
 
 
 class _Layout:

@@ -7,10 +7,11 @@ equations shown are the equations verified.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from gru_shapes.i18n import _
+from gru_shapes.i18n import _, current
 from gru_shapes.shapes import GATES
 from gru_shapes.spec import Spec
 
@@ -127,6 +128,13 @@ def equations(spec: Spec, direction: str = "forward") -> tuple[Equation, ...]:
     >>> equations(make_spec())[0].terms[0]
     Term(name='W_ir', shape=(32, 10), source='weight_ih_l0[0:32]')
     """
+    # Written once per spec, direction and language: a run checks them and its JSON shows them,
+    # and batch lines repeat specs.
+    return _written(spec, direction, current())
+
+
+@functools.lru_cache(maxsize=256)
+def _written(spec: Spec, direction: str, lang: str) -> tuple[Equation, ...]:
     config = spec.config
     family, hidden, h = config.family, config.hidden_size, config.h_size
     suffix = "" if config.is_cell else "_l0" + ("_reverse" if direction == "backward" else "")

@@ -51,6 +51,7 @@ def verify(
     """
     config = spec.config
     parameters = dict(module.named_parameters())
+    in_double: dict[str, torch.Tensor] = {}  # each parameter converted once, its rows sliced from it
     x = fed["input"]
     expected: dict[str, dict[str, torch.Tensor]] = {}
     starts: dict[str, dict[str, torch.Tensor]] = {}
@@ -81,7 +82,7 @@ def verify(
         for equation in written(spec, direction):
             for term in equation.terms:
                 if term.name not in values:
-                    values[term.name] = _term(parameters, term.source)
+                    values[term.name] = _term(parameters, term.source, in_double)
                 agreed &= tuple(values[term.name].shape) == term.shape
             values[equation.name] = evaluate(equation.expression, values)
             agreed &= tuple(values[equation.name].shape) == equation.shape
@@ -123,14 +124,18 @@ def evaluate(expression: Expr, values: Mapping[str, torch.Tensor]) -> torch.Tens
     return 1 - evaluate(expression.argument, values)
 
 
-def _term(parameters: Mapping[str, torch.Tensor], source: str) -> torch.Tensor:
-    """A parameter's rows named by a term's source, e.g. ``weight_ih_l0[0:32]``."""
+def _term(
+    parameters: Mapping[str, torch.Tensor], source: str, in_double: dict[str, torch.Tensor]
+) -> torch.Tensor:
+    """A parameter's rows named by a term's source, e.g. ``weight_ih_l0[0:32]``, in float64."""
     name, _bracket, rows = source.partition("[")
-    tensor = parameters[name].detach()
+    if name not in in_double:
+        in_double[name] = parameters[name].detach().double()
+    tensor = in_double[name]
     if rows:
         start, _colon, stop = rows.rstrip("]").partition(":")
         tensor = tensor[int(start) : int(stop)]
-    return tensor.double()
+    return tensor
 
 
 def _torch_step(
