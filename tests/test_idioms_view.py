@@ -81,7 +81,7 @@ def test_the_idioms_table_is_compact_and_names_each_verdict() -> None:
 def test_korean_sections() -> None:
     parts = sections_of({"bidirectional": True, "chunks": 2, "batch_size": 2}, "ko")
     drawn = "\n".join(t for part in parts for t in texts(part))
-    for korean in ("최종 state 꺼내기", "주의:", "디코더", "청크를 넘어 state 이어 가기", "고치기: "):
+    for korean in ("최종 상태 꺼내기", "함정:", "디코더", "청크를 넘어 상태 이어 가기", "고치는 방법: "):
         assert korean in drawn
 
 

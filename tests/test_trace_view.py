@@ -62,7 +62,7 @@ def test_every_section_draws_in_both_languages_and_tables_stay_aligned(lang: str
     drawn = console.file.getvalue()  # type: ignore[attr-defined]
     for table in lines_of_tables(drawn):
         assert len({cell_len(line) for line in table}) == 1, table
-    stopped = "the forward pass stopped here" if lang == "en" else "순전파가 여기서 멈췄습니다"
+    stopped = "the forward pass stopped here" if lang == "en" else "forward가 여기서 멈췄습니다"
     assert stopped in drawn
     assert markdown(traced).count("\n|") > 3
     assert "mat1 and mat2 shapes cannot be multiplied" in traced._repr_html_()
