@@ -18,6 +18,17 @@ def resident_bytes() -> int:
         return int(statm.read().split()[1]) * resource.getpagesize()
 
 
+def peak_resident_bytes() -> int:
+    """This process image's peak RSS (VmHWM). Not ``ru_maxrss``: Linux carries that across exec from
+    the process that forked us, so under a large parent (a long pytest session) it reads the
+    parent's size."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def main() -> None:
     o = json.loads(sys.argv[1])
     d = 2 if o["bidirectional"] else 1
@@ -48,7 +59,7 @@ def main() -> None:
     before = resident_bytes()
     with torch.inference_mode():
         module(x, hx(slice(None)))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_resident_bytes()
     print(peak - before + (x.numel() + sum(state.numel() for state in states)) * 4)
 
 

@@ -122,3 +122,17 @@ def test_cost_is_constant_time_at_any_size() -> None:
 )
 def test_human_bytes(count: int, text: str) -> None:
     assert human_bytes(count) == text
+
+
+def test_the_peak_is_the_runs_own_not_its_parents() -> None:
+    # Linux carries ru_maxrss across exec from the forking process: a long test session's size
+    # once stood in for the run's peak. The measurement must not depend on who started it.
+    small = {**LONG, "seq_len": 200}
+    command = [sys.executable, "-m", "tests.peak_memory", json.dumps(small)]
+    alone = int(subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True).stdout)
+    ballast = bytearray(512 * 2**20)
+    for page in range(0, len(ballast), 4096):
+        ballast[page] = 1  # resident, so a forked child starts with it counted
+    under = int(subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True).stdout)
+    del ballast
+    assert under < alone + 64 * 2**20, (human_bytes(alone), human_bytes(under))
