@@ -128,7 +128,10 @@ def _build(
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(spec.seed)
         module_class = getattr(torch.nn, spec.module)
-        module = module_class(**spec.config.keywords()).to(device=device, dtype=dtype).eval()
+        module = module_class(**spec.config.keywords()).eval()
+        # Built on the CPU in the default dtype; moving it there anyway still re-flattens its weights.
+        if device != "cpu" or dtype != torch.get_default_dtype():
+            module = module.to(device=device, dtype=dtype)
         fed = {
             key: torch.randn(shapes[key]).to(device=device, dtype=dtype)
             for key in ("input", "h_0", "c_0")
