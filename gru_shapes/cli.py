@@ -22,7 +22,6 @@ from gru_shapes.errors import GruShapesError, OptionError, RunFailure
 from gru_shapes.i18n import LANGS, N_, _, current, language
 from gru_shapes.report import Report
 from gru_shapes.sections import chosen as chosen_sections
-from gru_shapes.sections import default_names
 from gru_shapes.sections import names as section_names
 from gru_shapes.spec import DEFAULTS, make_spec
 from gru_shapes.streams import BROKEN_PIPE, guard_stdout, reader_gone, say, utf8
@@ -69,7 +68,6 @@ def _help_values() -> dict[str, str]:
         "modules": ", ".join(MODULES),
         "dtypes": ", ".join(DTYPES),
         "names": ", ".join(section_names()),
-        "default": ", ".join(default_names()) or "-",
     }
 
 
