@@ -22,6 +22,8 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from gru_shapes.diagram import Unrolled
+from gru_shapes.diagram_text import Line as DrawnLine
+from gru_shapes.diagram_text import grid_lines
 from gru_shapes.i18n import _, language
 from gru_shapes.report import Report
 from gru_shapes.sections import Drawing, Note, Panel, Section, Table, Tone, sections
@@ -326,18 +328,16 @@ class _FittedDrawing:
         self.drawing = drawing
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from gru_shapes.diagram_text import grid_lines
-
         drawing = self.drawing
-        picture = drawing.picture
-        if drawing.narrow is not None and _widest(picture) > options.max_width:
-            picture = drawing.narrow
+        grids = _grids(drawing.picture)
+        if drawing.narrow is not None and _widest(grids) > options.max_width:
+            grids = _grids(drawing.narrow)
         yield Text(drawing.title, style="bold")
-        for grid in picture.grids:
-            if grid.title:
-                yield Text(grid.title, style="bold")
+        for title, lines in grids:
+            if title:
+                yield Text(title, style="bold")
             body = Text(no_wrap=True, overflow="ellipsis")
-            for index, line in enumerate(grid_lines(grid)):
+            for index, line in enumerate(lines):
                 if index:
                     body.append("\n")
                 for piece, tone in line:
@@ -348,14 +348,13 @@ class _FittedDrawing:
             yield Text(text, style=_STYLES["dim"])
 
 
-def _widest(picture: Unrolled) -> int:
-    from gru_shapes.diagram_text import grid_lines
+def _grids(picture: Unrolled) -> list[tuple[str, list[DrawnLine]]]:
+    """Each grid's title and its lines of box drawing, laid out once."""
+    return [(grid.title, grid_lines(grid)) for grid in picture.grids]
 
+
+def _widest(grids: list[tuple[str, list[DrawnLine]]]) -> int:
     return max(
-        (
-            cell_len("".join(piece for piece, _tone in line))
-            for grid in picture.grids
-            for line in grid_lines(grid)
-        ),
+        (cell_len("".join(piece for piece, _tone in line)) for _title, lines in grids for line in lines),
         default=0,
     )
