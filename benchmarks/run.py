@@ -85,8 +85,8 @@ DRAWN = """
 import io
 from rich.console import Console
 from gru_shapes.api import report_for
-from gru_shapes.render import draw, render
-from gru_shapes.spec import make_spec
+from gru_shapes.show.render import draw, render
+from gru_shapes.model.spec import make_spec
 report = report_for(make_spec(layers=2, bidirectional=True, lang="en"))
 console = Console(file=io.StringIO(), width=100)
 console.print(render(report))
@@ -94,8 +94,8 @@ console.print(render(report))
 PICTURES = (
     DRAWN
     + """
-from gru_shapes.diagram_svg import document
-from gru_shapes.diagram_view import diagram_section, step_section
+from gru_shapes.show.diagram_svg import document
+from gru_shapes.show.diagram_view import diagram_section, step_section
 for section in diagram_section(report) + step_section(report):
     console.print(draw(section))
 document(diagram_section(report)[0])
@@ -321,7 +321,6 @@ def tracing_overhead(repeat: int) -> bool:
     from torch import nn
 
     from gru_shapes import trace
-
     class Reader(nn.Module):
         def __init__(self) -> None:
             super().__init__()

@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from gru_shapes import guard
-from gru_shapes.cost import estimate
+from gru_shapes.run import guard
+from gru_shapes.model.cost import estimate
 from gru_shapes.errors import GruShapesError, OptionError, RunFailure
 from gru_shapes.i18n import language
-from gru_shapes.report import Report, build_report
-from gru_shapes.shapes import predict
-from gru_shapes.spec import DEFAULTS, Spec, make_spec
-from gru_shapes.validate import flag_name
+from gru_shapes.report.report import Report, build_report
+from gru_shapes.model.shapes import predict
+from gru_shapes.model.spec import DEFAULTS, Spec, make_spec
+from gru_shapes.model.validate import flag_name
 
 
 def report_for(spec: Spec) -> Report:
@@ -22,7 +22,7 @@ def report_for(spec: Spec) -> Report:
     Given shapes (``input_shape``, ``h0_shape``, ``c0_shape``) are first tried by torch as they
     are; the report then explains the module at the batch and sequence length read from them.
 
-    >>> from gru_shapes.spec import make_spec
+    >>> from gru_shapes.model.spec import make_spec
     >>> report_for(make_spec(layers=2)).to_dict()["tensors"]["h_n"]["shape"]
     [2, 1, 32]
     >>> report_for(make_spec(seq_len=10**6, dry_run=True)).observed
@@ -36,7 +36,7 @@ def report_for(spec: Spec) -> Report:
 
 def _report(spec: Spec) -> Report:
     # Given shapes are explained at the batch and sequence length read from them.
-    from gru_shapes.diagnose import needs_diagnosis, reading
+    from gru_shapes.diagnose.diagnose import needs_diagnosis, reading
 
     asked = needs_diagnosis(spec)
     explained = reading(spec) if asked else spec
@@ -46,12 +46,12 @@ def _report(spec: Spec) -> Report:
         return build_report(explained, prediction, cost, None)
     guard.check(cost, explained.max_memory, explained.device)
     # Imported here so that dry runs and refusals never pay for importing torch.
-    from gru_shapes.runner import observe
+    from gru_shapes.run.runner import observe
 
     diagnosis = None
     if asked:
-        from gru_shapes.diagnose import diagnose
-        from gru_shapes.trial import attempt
+        from gru_shapes.diagnose.diagnose import diagnose
+        from gru_shapes.run.trial import attempt
 
         budget = (
             explained.max_memory if explained.max_memory is not None else guard.default_budget(spec.device)

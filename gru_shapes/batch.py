@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from gru_shapes.api import report_for
 from gru_shapes.errors import GruShapesError
 from gru_shapes.i18n import _
-from gru_shapes.spec import make_spec
+from gru_shapes.model.spec import make_spec
 
 
 def run_batch(lines: Iterable[str | bytes], out: TextIO, ensure_ascii: bool = False) -> int:

@@ -20,12 +20,12 @@ from typer.core import TyperGroup
 from gru_shapes import __version__
 from gru_shapes.errors import GruShapesError, OptionError, RunFailure
 from gru_shapes.i18n import LANGS, N_, _, current, language
-from gru_shapes.report import Report
-from gru_shapes.sections import chosen as chosen_sections
-from gru_shapes.sections import names as section_names
-from gru_shapes.spec import DEFAULTS, make_spec
+from gru_shapes.report.report import Report
+from gru_shapes.show.sections import chosen as chosen_sections
+from gru_shapes.show.sections import names as section_names
+from gru_shapes.model.spec import DEFAULTS, make_spec
 from gru_shapes.streams import BROKEN_PIPE, guard_stdout, reader_gone, say, utf8
-from gru_shapes.validate import DTYPES, MODULES
+from gru_shapes.model.validate import DTYPES, MODULES
 
 PROG = "gru-shapes"
 __all__ = ["BROKEN_PIPE", "app", "main"]
@@ -57,7 +57,7 @@ class _OneLineErrors(TyperGroup):
         sys.exit(status if isinstance(status, int) else 0)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        from gru_shapes.helptext import draw
+        from gru_shapes.show.helptext import draw
 
         formatter.write(draw(self, ctx, shutil.get_terminal_size().columns, _help_values()))
 
@@ -318,10 +318,10 @@ def _draw(report: Report, output_format: str, show: tuple[str, ...] | None = Non
     if output_format == "json":
         return json.dumps(report.to_dict(), indent=2, ensure_ascii=not utf8(sys.stdout)) + "\n"
     if output_format == "markdown":
-        from gru_shapes.markdown import markdown
+        from gru_shapes.show.markdown import markdown
 
         return markdown(report, show)
-    from gru_shapes.render import svg, text
+    from gru_shapes.show.render import svg, text
 
     if output_format == "svg":
         return svg(report, show=show)
@@ -339,7 +339,7 @@ def _draw(report: Report, output_format: str, show: tuple[str, ...] | None = Non
 def batch() -> None:
     if sys.stdin is None:
         raise RunFailure(_("stdin is closed: batch mode reads its lines there"))
-    import gru_shapes.runner  # noqa: F401  (torch, loaded once before the objects are frozen)
+    import gru_shapes.run.runner  # noqa: F401  (torch, loaded once before the objects are frozen)
     from gru_shapes.batch import run_batch
 
     # A long run collects garbage again, but never re-walks torch's own objects.
@@ -424,8 +424,7 @@ def trace_command(
     output_format: Annotated[str, typer.Option("--format", help=_("table, json or markdown."))] = "table",
     as_json: Annotated[bool, typer.Option("--json", help=_("Short for --format json."))] = False,
 ) -> None:
-    from gru_shapes import validate
-
+    from gru_shapes.model import validate
     # `gru-shapes --lang ko trace ...` asks for Korean as much as `gru-shapes trace ... --lang ko` does.
     if lang is None and ctx.parent is not None:
         lang = ctx.parent.params.get("lang")
@@ -435,8 +434,8 @@ def trace_command(
         if chosen == "svg":
             raise OptionError("format", _("--format for trace must be table, json or markdown, got 'svg'"))
         shown = _trace_shown(show, show_all)
-        from gru_shapes.target import has_recurrent, load, resolve
-        from gru_shapes.tracer import trace_call
+        from gru_shapes.tracing.target import has_recurrent, load, resolve
+        from gru_shapes.tracing.tracer import trace_call
 
         name = target.rpartition(":")[2]
         # What the user's code prints goes to stderr: stdout holds the trace alone (one JSON document).
@@ -462,11 +461,11 @@ def trace_command(
         if chosen == "json":
             sys.stdout.write(json.dumps(traced.to_dict(), indent=2, ensure_ascii=False) + "\n")
         elif chosen == "markdown":
-            from gru_shapes.trace_view import markdown
+            from gru_shapes.show.trace_view import markdown
 
             sys.stdout.write(markdown(traced, shown))
         else:
-            from gru_shapes.trace_view import text
+            from gru_shapes.show.trace_view import text
 
             plain = not sys.stdout.isatty() or bool(os.environ.get("NO_COLOR"))
             sys.stdout.write(text(traced, _width(), styled=not plain, shown=shown))
@@ -475,7 +474,7 @@ def trace_command(
 
 
 def _trace_shown(show: str | None, show_all: bool) -> tuple[str, ...]:
-    from gru_shapes.trace_view import DEFAULT_SHOWN, SHOWN
+    from gru_shapes.show.trace_view import DEFAULT_SHOWN, SHOWN
 
     if show_all:
         return SHOWN

@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.text import Text
 
 from gru_shapes.api import report_for
-from gru_shapes.render import fit_svg, render
-from gru_shapes.spec import make_spec
+from gru_shapes.show.render import fit_svg, render
+from gru_shapes.model.spec import make_spec
 
 COMMAND = "gru-shapes --layers 2 --bidirectional"
 WIDTH = 100

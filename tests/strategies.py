@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gru_shapes.validate import MODULES
+from gru_shapes.model.validate import MODULES
 
 SEQUENCE_MODULES = ("GRU", "LSTM", "RNN")
 

@@ -13,7 +13,7 @@ import pytest
 
 from gru_shapes.api import report_for
 from gru_shapes.batch import run_batch
-from gru_shapes.spec import make_spec
+from gru_shapes.model.spec import make_spec
 
 ROOT = Path(__file__).parent.parent
 

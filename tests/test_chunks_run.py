@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gru_shapes.chunks_run import compare
+from gru_shapes.run.chunks import compare
 
 
 def test_the_chunk_comparison_fails_on_a_changed_tensor() -> None:

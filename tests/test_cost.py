@@ -14,9 +14,9 @@ from hypothesis import given
 from torch.nn.utils.rnn import pack_padded_sequence
 from torch.utils.flop_counter import FlopCounterMode
 
-from gru_shapes.cost import Cost, estimate, human_bytes
-from gru_shapes.shapes import predict
-from gru_shapes.spec import make_spec
+from gru_shapes.model.cost import Cost, estimate, human_bytes
+from gru_shapes.model.shapes import predict
+from gru_shapes.model.spec import make_spec
 from tests.oracle import input_shape, torch_module
 from tests.strategies import valid_options
 

@@ -17,17 +17,17 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from gru_shapes.api import report_for
-from gru_shapes.diagram import Unrolled, columns, unrolled
-from gru_shapes.diagram_svg import COLUMN, PAD, document
-from gru_shapes.diagram_text import plain
-from gru_shapes.diagram_view import diagram_section
+from gru_shapes.show.diagram import Unrolled, columns, unrolled
+from gru_shapes.show.diagram_svg import COLUMN, PAD, document
+from gru_shapes.show.diagram_text import plain
+from gru_shapes.show.diagram_view import diagram_section
 from gru_shapes.i18n import language
-from gru_shapes.markdown import _block
-from gru_shapes.render import draw, svg_document
-from gru_shapes.report import Report
-from gru_shapes.runner import _build, _initial_state
-from gru_shapes.sections import Drawing, Note
-from gru_shapes.spec import make_spec
+from gru_shapes.show.markdown import _block
+from gru_shapes.show.render import draw, svg_document
+from gru_shapes.report.report import Report
+from gru_shapes.run.runner import _build, _initial_state
+from gru_shapes.show.sections import Drawing, Note
+from gru_shapes.model.spec import make_spec
 from tests.strategies import SEQUENCE_MODULES, valid_options
 
 SVG = "{http://www.w3.org/2000/svg}"

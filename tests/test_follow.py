@@ -8,8 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from gru_shapes import follow, readings
-from gru_shapes.follow import Context
+from gru_shapes.model import follow
+
+from gru_shapes.model import readings
+from gru_shapes.model.follow import Context
 
 
 @given(layers=st.integers(1, 3), bidirectional=st.booleans(), index=st.integers(-6, 5))

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from gru_shapes.api import report_for
 from gru_shapes.errors import OptionError
-from gru_shapes.handoff import recipes
-from gru_shapes.spec import make_spec
+from gru_shapes.model.handoff import recipes
+from gru_shapes.model.spec import make_spec
 from tests.oracle import input_shape, torch_module
 from tests.strategies import SEQUENCE_MODULES, valid_options
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from gru_shapes.handoff import recipes
-from gru_shapes.handoff_run import pairs_each_layer, run_recipe
-from gru_shapes.spec import make_spec
+from gru_shapes.model.handoff import recipes
+from gru_shapes.run.handoff import pairs_each_layer, run_recipe
+from gru_shapes.model.spec import make_spec
 
 
 def test_pairing_fails_when_the_halves_come_from_elsewhere() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gru_shapes.idioms_run import references, verdict
-from gru_shapes.spec import make_spec
+from gru_shapes.run.idioms import references, verdict
+from gru_shapes.model.spec import make_spec
 
 
 def returned_for(bidirectional: bool) -> dict[str, torch.Tensor]:

@@ -12,11 +12,11 @@ from rich.console import Console
 
 from gru_shapes.api import report_for
 from gru_shapes.i18n import language
-from gru_shapes.idioms_view import chunks_section, handoff_section, idioms_section
-from gru_shapes.markdown import _block
-from gru_shapes.render import draw
-from gru_shapes.sections import Note, Panel, Section, Table
-from gru_shapes.spec import make_spec
+from gru_shapes.show.idioms_view import chunks_section, handoff_section, idioms_section
+from gru_shapes.show.markdown import _block
+from gru_shapes.show.render import draw
+from gru_shapes.show.sections import Note, Panel, Section, Table
+from gru_shapes.model.spec import make_spec
 from tests.test_i18n import lines_of_tables
 
 BUILDERS = (idioms_section, handoff_section, chunks_section)

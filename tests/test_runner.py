@@ -11,9 +11,9 @@ from hypothesis import given
 
 from gru_shapes.api import report_for
 from gru_shapes.errors import GruShapesError, RunFailure
-from gru_shapes.runner import observe
-from gru_shapes.shapes import Prediction, predict
-from gru_shapes.spec import make_spec
+from gru_shapes.run.runner import observe
+from gru_shapes.model.shapes import Prediction, predict
+from gru_shapes.model.spec import make_spec
 from tests.oracle import torch_refuses, torch_shapes
 from tests.strategies import edge_options, valid_options
 
@@ -52,7 +52,7 @@ def test_the_run_is_seeded_and_leaves_the_callers_rng_alone() -> None:
 
 def test_identity_checks_can_fail() -> None:
     """A check that cannot fail proves nothing: feed the identity a mismatching tensor."""
-    from gru_shapes.runner import _identities, _packed_identities
+    from gru_shapes.run.runner import _identities, _packed_identities
 
     spec = make_spec(bidirectional=True, batch_size=2)
     output = torch.zeros(2, 35, 64)
@@ -67,7 +67,7 @@ def test_identity_checks_can_fail() -> None:
 
 
 def test_a_cell_check_fails_when_the_cell_does_not_match_the_layer() -> None:
-    from gru_shapes.runner import _cell_identities
+    from gru_shapes.run.runner import _cell_identities
 
     spec = make_spec(module="GRUCell", batch_size=2)
     cell = torch.nn.GRUCell(10, 32)
@@ -201,7 +201,7 @@ def test_a_wrong_prediction_fails_the_modules_own_expectation(
     options: dict[str, Any], key: str, dim: int
 ) -> None:
     """The fed tensors are built from the prediction: a wrong prediction must fail against the module."""
-    from gru_shapes.expectations import expectations
+    from gru_shapes.run.expectations import expectations
 
     spec = make_spec(**options)
     prediction = predict(spec)

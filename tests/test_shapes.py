@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-from gru_shapes.shapes import predict
-from gru_shapes.spec import make_spec
+from gru_shapes.model.shapes import predict
+from gru_shapes.model.spec import make_spec
 from tests.oracle import torch_shapes
 from tests.strategies import SEQUENCE_MODULES, valid_options
 
@@ -86,8 +86,8 @@ def test_the_shape_model_never_imports_torch() -> None:
     import subprocess
 
     code = (
-        "import sys, gru_shapes.shapes, gru_shapes.spec, gru_shapes.report, gru_shapes.cost, gru_shapes.cli,"
-        " gru_shapes.diagnose, gru_shapes.i18n, gru_shapes.sections, gru_shapes.markdown, gru_shapes.api;"
+        "import sys, gru_shapes.model.shapes, gru_shapes.model.spec, gru_shapes.report.report, gru_shapes.model.cost, gru_shapes.cli,"
+        " gru_shapes.diagnose.diagnose, gru_shapes.i18n, gru_shapes.show.sections, gru_shapes.show.markdown, gru_shapes.api;"
         "print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

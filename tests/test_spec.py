@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from gru_shapes.errors import OptionError
-from gru_shapes.spec import DEFAULTS, make_spec
+from gru_shapes.model.spec import DEFAULTS, make_spec
 
 
 def test_defaults_are_the_notebook_first_cell() -> None:

@@ -20,8 +20,8 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from gru_shapes import explain, trace, trace_call
-from gru_shapes.idioms import classify
-from gru_shapes.traced import Trace
+from gru_shapes.model.idioms import classify
+from gru_shapes.tracing.traced import Trace
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 NAMES = ["classifier", "tagger", "seq2seq", "language_model", "buggy"]

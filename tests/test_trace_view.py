@@ -11,10 +11,10 @@ from rich.console import Console
 from torch import nn
 
 from gru_shapes import trace
-from gru_shapes.markdown import _block
-from gru_shapes.render import draw
-from gru_shapes.sections import Note, Panel, Table
-from gru_shapes.trace_view import markdown, trace_sections
+from gru_shapes.show.markdown import _block
+from gru_shapes.show.render import draw
+from gru_shapes.show.sections import Note, Panel, Table
+from gru_shapes.show.trace_view import markdown, trace_sections
 from tests.test_i18n import lines_of_tables
 from tests.test_trace import example
 

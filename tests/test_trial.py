@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-from gru_shapes.spec import make_spec
-from gru_shapes.trial import attempt
+from gru_shapes.model.spec import make_spec
+from gru_shapes.run.trial import attempt
 from tests.oracle import CRASH, torch_error
 from tests.strategies import given_shapes
 

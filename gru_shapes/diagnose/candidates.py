@@ -2,7 +2,7 @@
 tier that ranks it: a layout flag or Python that keeps the user's numbers, then a module rebuilt to
 the data's sizes, part of a state kept, a module rebuilt to a state's sizes, last a fresh state.
 
-Pure: nothing here is tried; :mod:`gru_shapes.fixes` screens, guards and runs them.
+Pure: nothing here is tried; :mod:`gru_shapes.diagnose.fixes` screens, guards and runs them.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any
 
-from gru_shapes.diagnose import Shape, layout
+from gru_shapes.diagnose.diagnose import Shape, layout
 from gru_shapes.i18n import _
-from gru_shapes.shapes import TensorModel
-from gru_shapes.spec import Spec
+from gru_shapes.model.shapes import TensorModel
+from gru_shapes.model.spec import Spec
 
 # A rebuilt module may have at most this many times the layers of the given one (and at least 4).
 LAYER_BOUND = 4

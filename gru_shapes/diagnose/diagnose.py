@@ -1,6 +1,6 @@
 """Diagnosing given shapes: does torch accept them, which dimension is wrong and why, how torch reads
 what it accepts, and fixes that were each tried by running them (no torch here: the caller passes
-the function that tries; :mod:`gru_shapes.fixes` finds and ranks the fixes).
+the function that tries; :mod:`gru_shapes.diagnose.fixes` finds and ranks the fixes).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from math import prod
 from typing import Any
 
 from gru_shapes.i18n import _
-from gru_shapes.shapes import TensorModel, predict
-from gru_shapes.spec import GivenShapes, Spec, make_spec
+from gru_shapes.model.shapes import TensorModel, predict
+from gru_shapes.model.spec import GivenShapes, Spec, make_spec
 
 Shape = tuple[int, ...]
 # Feeds the spec's module tensors of these shapes, after running the code (Python on x, h_0, c_0),
@@ -150,7 +150,7 @@ def diagnose(spec: Spec, explained: Spec, attempt: Attempt, budget: int | None =
     ``explained`` is :func:`reading` of ``spec``, which the caller explains anyway. ``budget`` bounds
     the bytes any trial may allocate: given tensors over it are judged on torch's meta device.
     """
-    from gru_shapes.fixes import Trials, find_fixes, intent_fixes
+    from gru_shapes.diagnose.fixes import Trials, find_fixes, intent_fixes
 
     expected = _expected(explained)
     fed, supplied = _fed(spec, expected)

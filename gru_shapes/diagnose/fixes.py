@@ -1,4 +1,4 @@
-"""Fixes that really run: the candidates of :mod:`gru_shapes.candidates`, best tier first, each
+"""Fixes that really run: the candidates of :mod:`gru_shapes.diagnose.candidates`, best tier first, each
 screened on torch's meta device (nothing allocated), estimated against the memory budget, and only
 then built and run for real; at most a few are kept, ranked.
 
@@ -11,14 +11,14 @@ from collections.abc import Iterator, Mapping
 from itertools import combinations
 from math import prod
 
-from gru_shapes.candidates import FRESH_STATE, KINDS, LAYOUT, Candidate, candidates, data_change
-from gru_shapes.cost import estimate, human_bytes
-from gru_shapes.diagnose import Attempt, Fix, Shape, Unbuilt, _expected, fed_shapes, reading
+from gru_shapes.diagnose.candidates import FRESH_STATE, KINDS, LAYOUT, Candidate, candidates, data_change
+from gru_shapes.model.cost import estimate, human_bytes
+from gru_shapes.diagnose.diagnose import Attempt, Fix, Shape, Unbuilt, _expected, fed_shapes, reading
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _
-from gru_shapes.shapes import TensorModel, predict
-from gru_shapes.spec import Spec, make_spec
-from gru_shapes.validate import DTYPE_BYTES, flag_text
+from gru_shapes.model.shapes import TensorModel, predict
+from gru_shapes.model.spec import Spec, make_spec
+from gru_shapes.model.validate import DTYPE_BYTES, flag_text
 
 # At most this many fixes are shown, best first.
 SHOWN = 3

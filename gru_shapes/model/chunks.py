@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gru_shapes import validate
+from gru_shapes.model import validate
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _
-from gru_shapes.spec import Spec
+from gru_shapes.model.spec import Spec
 
 
 @dataclass(frozen=True)

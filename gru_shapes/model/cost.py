@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gru_shapes.shapes import GATES, Prediction
-from gru_shapes.spec import Spec
-from gru_shapes.validate import DTYPE_BYTES
+from gru_shapes.model.shapes import GATES, Prediction
+from gru_shapes.model.spec import Spec
+from gru_shapes.model.validate import DTYPE_BYTES
 
 # Peak memory of one layer's forward pass on the CPU, in elements per (time step × sequence), is
 # the layer's input features plus this many times hidden_size, by kernel and number of directions.
@@ -61,8 +61,8 @@ def estimate(spec: Spec, prediction: Prediction) -> Cost:
     ``weight_ih`` and of ``weight_hh`` (gates × hidden_size × (inputs + hidden_size)). Biases are
     additions and the gates' element-wise products are not matrix products: neither is counted.
 
-    >>> from gru_shapes.shapes import predict
-    >>> from gru_shapes.spec import make_spec
+    >>> from gru_shapes.model.shapes import predict
+    >>> from gru_shapes.model.spec import make_spec
     >>> spec = make_spec()
     >>> estimate(spec, predict(spec)).macs  # 35 steps × 96 rows × (10 + 32) columns
     141120

@@ -4,7 +4,7 @@ Pure Python and no torch. A recipe is a statement that sets ``h_0`` (and ``c_0``
 decoder) from ``h_n`` (and ``c_n``); the runner executes that very text, feeds the result to a
 real decoder, and records whether torch accepted it.
 
->>> from gru_shapes.spec import make_spec
+>>> from gru_shapes.model.spec import make_spec
 >>> spec = make_spec(layers=2, bidirectional=True)
 >>> [r.name for r in recipes(spec)]
 ['forward', 'sum', 'concat', 'concat_view', 'bridge']
@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gru_shapes import validate
+from gru_shapes.model import validate
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import N_, _
-from gru_shapes.spec import Spec
+from gru_shapes.model.spec import Spec
 
 DECODER_MODULES = ("GRU", "LSTM", "RNN")
 

@@ -4,7 +4,7 @@ Pure Python and no torch: for a spec, which expressions apply, as real Python fo
 what each holds and where a reader is misled. The runner evaluates every expression on the run's
 tensors and decides, against precise definitions, which quantity each one really equals.
 
->>> from gru_shapes.spec import make_spec
+>>> from gru_shapes.model.spec import make_spec
 >>> [i.expression for i in idioms(make_spec(bidirectional=True))][:3]
 ['h_n[-1]', 'h_n[-2:]', 'torch.cat((h_n[-2], h_n[-1]), dim=1)']
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gru_shapes.i18n import N_, _
-from gru_shapes.spec import Spec
+from gru_shapes.model.spec import Spec
 
 # The precise quantities an expression may equal (JSON keys), and what each is in words.
 QUANTITIES: dict[str, str] = {
@@ -203,7 +203,7 @@ def classify(spec: Spec, expression: str) -> Idiom | None:
     its pitfall; None when it is not one this module knows. Spaces and a trailing ``, :`` do not
     matter, and any single slice ``h_n[k]`` is named by its layer and direction.
 
-    >>> from gru_shapes.spec import make_spec
+    >>> from gru_shapes.model.spec import make_spec
     >>> idiom = classify(make_spec(bidirectional=True), "output[:, -1, :]")
     >>> idiom.expected is None, idiom.pitfall.startswith("pairs the forward final state")
     (True, True)

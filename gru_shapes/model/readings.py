@@ -1,11 +1,11 @@
 """Which slice of which tensor was taken -> what it holds, and its pitfall, in words.
 
-The final-state idioms' vocabulary, applied to the labels :mod:`gru_shapes.follow` carries: ``h_n[-1]``
+The final-state idioms' vocabulary, applied to the labels :mod:`gru_shapes.model.follow` carries: ``h_n[-1]``
 of a bidirectional module is the last layer's backward state only; ``output[:, -1]`` pairs the forward
 final state with a backward state after one step; in a padded batch it is padding for every shorter
 sequence. Plain Python, no torch.
 
->>> from gru_shapes.follow import Context, select
+>>> from gru_shapes.model.follow import Context, select
 >>> state = Context("GRU", num_layers=2, directions=2, h_size=32, batch=3, steps=5).h_n()
 >>> describe(select(state, 0, -1)).pitfall
 'backward direction only — the forward final state is h_n[-2]'
@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gru_shapes.follow import Context, Labels, Meaning, elements, single
+from gru_shapes.model.follow import Context, Labels, Meaning, elements, single
 from gru_shapes.i18n import _
-from gru_shapes.idioms import classify
-from gru_shapes.spec import Spec
+from gru_shapes.model.idioms import classify
+from gru_shapes.model.spec import Spec
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def describe(meaning: Meaning, expression: str | None = None, spec: Spec | None 
     words are the idiom's, unless this run's labels give a more precise pitfall (how many
     sequences are padding).
 
-    >>> from gru_shapes.follow import select
+    >>> from gru_shapes.model.follow import select
     >>> padded = Context("GRU", h_size=4, batch=3, steps=5, lengths=(5, 2, 3), batch_first=True).output()
     >>> describe(select(padded, 1, -1)).pitfall
     'padding for 2 of 3 sequences: their real ends are earlier; take output[torch.arange(3), lengths - 1]'

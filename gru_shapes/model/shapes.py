@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from math import prod
 
 from gru_shapes.i18n import N_, _
-from gru_shapes.spec import ModuleConfig, Spec
+from gru_shapes.model.spec import ModuleConfig, Spec
 
 DIRECTIONS = ("forward", "backward")
 
@@ -130,7 +130,7 @@ class Prediction:
 def predict(spec: Spec) -> Prediction:
     """Predict and explain every shape of ``spec``'s forward pass.
 
-    >>> from gru_shapes.spec import make_spec
+    >>> from gru_shapes.model.spec import make_spec
     >>> [t.shape for t in predict(make_spec(layers=2, bidirectional=True)).tensors]
     [(1, 35, 10), (4, 1, 32), (1, 35, 64), (4, 1, 32)]
     >>> [(t.key, t.shape) for t in predict(make_spec(module="LSTMCell", unbatched=True)).tensors]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gru_shapes import validate
+from gru_shapes.model import validate
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import N_, _, language
 
@@ -271,8 +271,8 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         # torch runs an empty batch but refuses an empty sequence.
         batch_size = 1 if unbatched else validate.whole(values, "batch_size", minimum=0)
         seq_len = 1 if config.is_cell else validate.whole(values, "seq_len", minimum=1)
-    from gru_shapes.chunks import chunk_options  # they build on Spec, so they come late
-    from gru_shapes.handoff import decoder_options
+    from gru_shapes.model.chunks import chunk_options  # they build on Spec, so they come late
+    from gru_shapes.model.handoff import decoder_options
 
     return Spec(
         config=config,

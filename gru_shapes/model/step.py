@@ -1,7 +1,7 @@
 """Inside one step: the module's update equations, written with this configuration's sizes.
 
 Plain Python and no torch. Each equation is a small expression tree, so the same object gives the
-text shown to the user and the computation :mod:`gru_shapes.step_run` checks against torch: the
+text shown to the user and the computation :mod:`gru_shapes.run.step` checks against torch: the
 equations shown are the equations verified.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gru_shapes.i18n import _, current
-from gru_shapes.shapes import GATES
-from gru_shapes.spec import Spec
+from gru_shapes.model.shapes import GATES
+from gru_shapes.model.spec import Spec
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _grouped(expression: Expr) -> str:
 def equations(spec: Spec, direction: str = "forward") -> tuple[Equation, ...]:
     """The first layer's update equations in ``direction``, each with its terms' shapes and sources.
 
-    >>> from gru_shapes.spec import make_spec
+    >>> from gru_shapes.model.spec import make_spec
     >>> [e.text for e in equations(make_spec(module="RNN"))]
     ['h_t = tanh(W_ih x_t + b_ih + W_hh h_(t−1) + b_hh)']
     >>> equations(make_spec())[0].terms[0]

@@ -1,7 +1,7 @@
 """Each option's value on its own: what it accepts, how it is spelled, and the refusal that names it.
 
 Pure functions, no torch: each returns the clean value or raises :class:`OptionError` in the
-language in force. :mod:`gru_shapes.spec` combines them and decides what goes with what.
+language in force. :mod:`gru_shapes.model.spec` combines them and decides what goes with what.
 """
 
 from __future__ import annotations

@@ -9,16 +9,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from gru_shapes.chunks import Chunks
-from gru_shapes.cost import Cost
-from gru_shapes.diagnose import Diagnosis
-from gru_shapes.handoff import HandoffRow
+from gru_shapes.model.chunks import Chunks
+from gru_shapes.model.cost import Cost
+from gru_shapes.diagnose.diagnose import Diagnosis
+from gru_shapes.model.handoff import HandoffRow
 from gru_shapes.i18n import _, language
-from gru_shapes.idioms import IdiomRow
-from gru_shapes.shapes import LISTED_STEPS, Omitted, Prediction, TensorModel, parameters_of, runs_of
-from gru_shapes.spec import Spec
-from gru_shapes.step import StepVerification
-from gru_shapes.step import to_dict as step_dict
+from gru_shapes.model.idioms import IdiomRow
+from gru_shapes.model.shapes import LISTED_STEPS, Omitted, Prediction, TensorModel, parameters_of, runs_of
+from gru_shapes.model.spec import Spec
+from gru_shapes.model.step import StepVerification
+from gru_shapes.model.step import to_dict as step_dict
 
 SCHEMA_VERSION = 3
 # The tensors the run builds and feeds, as opposed to those torch returns.
@@ -74,12 +74,12 @@ class Report:
         return f"<Report nn.{self.spec.module}: {shapes}; {state}, {verdict}>"
 
     def __rich__(self) -> Any:
-        from gru_shapes.render import render  # rich is only needed when drawing
+        from gru_shapes.show.render import render  # rich is only needed when drawing
 
         return render(self)
 
     def _repr_html_(self) -> str:
-        from gru_shapes.render import html
+        from gru_shapes.show.render import html
 
         return html(self)
 
@@ -91,8 +91,8 @@ class Report:
         >>> explain(lang="en").show("checks", "cost").names
         ('index', 'checks', 'cost')
         """
-        from gru_shapes.render import View
-        from gru_shapes.sections import chosen
+        from gru_shapes.show.render import View
+        from gru_shapes.show.sections import chosen
 
         return View(self, chosen(names, everything))
 

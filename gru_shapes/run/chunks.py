@@ -6,10 +6,10 @@ from typing import Any
 
 import torch
 
-from gru_shapes import chunks as chunking
-from gru_shapes.chunks import Chunks, LastBatch
-from gru_shapes.idioms_run import TOLERANCE, compiled
-from gru_shapes.spec import Spec
+from gru_shapes.model import chunks as chunking
+from gru_shapes.model.chunks import Chunks, LastBatch
+from gru_shapes.run.idioms import TOLERANCE, compiled
+from gru_shapes.model.spec import Spec
 
 
 def evaluate_chunks(

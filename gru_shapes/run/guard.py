@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from gru_shapes.cost import Cost, human_bytes
+from gru_shapes.model.cost import Cost, human_bytes
 from gru_shapes.errors import RunFailure
 from gru_shapes.i18n import _
 
@@ -18,7 +18,7 @@ def default_budget(device: str) -> int | None:
     if device == "cpu":
         available = _available_host_memory()
     else:
-        from gru_shapes.runner import free_device_memory  # CUDA needs torch to ask
+        from gru_shapes.run.runner import free_device_memory  # CUDA needs torch to ask
 
         available = free_device_memory(device)
     return None if available is None else int(available * DEFAULT_SHARE)

@@ -7,10 +7,10 @@ from typing import Any
 
 import torch
 
-from gru_shapes import handoff as handing
-from gru_shapes.handoff import HandoffRow, Recipe
-from gru_shapes.idioms_run import compiled, namespace
-from gru_shapes.spec import Spec
+from gru_shapes.model import handoff as handing
+from gru_shapes.model.handoff import HandoffRow, Recipe
+from gru_shapes.run.idioms import compiled, namespace
+from gru_shapes.model.spec import Spec
 
 
 def build_decoder(spec: Spec, device: torch.device, dtype: torch.dtype) -> torch.nn.Module:

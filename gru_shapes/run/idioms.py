@@ -1,6 +1,6 @@
 """After the forward pass, on the run's own tensors: each final-state idiom evaluated and judged;
-and, when asked, the hand-off (:mod:`gru_shapes.handoff_run`) and the chunks
-(:mod:`gru_shapes.chunks_run`).
+and, when asked, the hand-off (:mod:`gru_shapes.run.handoff`) and the chunks
+(:mod:`gru_shapes.run.chunks`).
 
 Every expression is run as the very text the report shows, in a namespace of the run's tensors.
 """
@@ -12,10 +12,10 @@ from typing import Any
 
 import torch
 
-from gru_shapes import handoff as handing
+from gru_shapes.model import handoff as handing
 from gru_shapes.i18n import current
-from gru_shapes.idioms import Idiom, IdiomRow, idioms
-from gru_shapes.spec import Spec
+from gru_shapes.model.idioms import Idiom, IdiomRow, idioms
+from gru_shapes.model.spec import Spec
 
 # Two kernels computing the same numbers agree to about this much, by dtype.
 TOLERANCE = {"float64": 1e-10, "float32": 1e-5, "float16": 1e-2, "bfloat16": 2e-2}
@@ -32,11 +32,11 @@ def evaluate(
         # Building and feeding decoders is more than indexing what the run returned: only on request.
         handoff, carried = None, None
         if handing.asked(spec):
-            from gru_shapes.handoff_run import evaluate_handoff  # it builds on this module
+            from gru_shapes.run.handoff import evaluate_handoff  # it builds on this module
 
             handoff = evaluate_handoff(spec, returned)
         if spec.chunks:
-            from gru_shapes.chunks_run import evaluate_chunks
+            from gru_shapes.run.chunks import evaluate_chunks
 
             carried = evaluate_chunks(spec, module, fed, returned)
     return {"idioms": rows, "handoff": handoff, "chunks": carried}

@@ -15,13 +15,15 @@ from typing import Any
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from gru_shapes import idioms_run, step_run
+from gru_shapes.run import idioms as idioms_run
+
+from gru_shapes.run import step as step_run
 from gru_shapes.errors import OptionError, RunFailure
-from gru_shapes.expectations import expectations
+from gru_shapes.run.expectations import expectations
 from gru_shapes.i18n import _
-from gru_shapes.report import Check, Observation
-from gru_shapes.shapes import Prediction
-from gru_shapes.spec import Spec
+from gru_shapes.report.report import Check, Observation
+from gru_shapes.model.shapes import Prediction
+from gru_shapes.model.spec import Spec
 
 
 def observe(spec: Spec, prediction: Prediction) -> Observation:

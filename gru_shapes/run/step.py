@@ -1,5 +1,5 @@
 """Verify the step equations live: recompute the first step from the module's own weights with the
-equations of :mod:`gru_shapes.step`, and compare with torch's own step."""
+equations of :mod:`gru_shapes.model.step`, and compare with torch's own step."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 
 import torch
 
-from gru_shapes.spec import Spec
-from gru_shapes.step import (
+from gru_shapes.model.spec import Spec
+from gru_shapes.model.step import (
     PREVIOUS_C,
     PREVIOUS_H,
     Apply,

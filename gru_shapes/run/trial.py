@@ -17,9 +17,9 @@ import torch
 import torch.nn.modules.rnn as rnn_module
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from gru_shapes.diagnose import NOT_RUN
-from gru_shapes.runner import _failures_explained, resolve_device
-from gru_shapes.spec import Spec
+from gru_shapes.diagnose.diagnose import NOT_RUN
+from gru_shapes.run.runner import _failures_explained, resolve_device
+from gru_shapes.model.spec import Spec
 
 # What torch raises for shapes, dtypes and call forms it refuses.
 REFUSALS = (RuntimeError, ValueError, TypeError, IndexError)
@@ -35,7 +35,7 @@ def attempt(
     ``code`` on them (Python on ``x``, ``h_0``, ``c_0``; it may set ``hx``). Return torch's message, or
     None when it ran; on the meta device, None also when only the meta device could not compute it.
 
-    >>> from gru_shapes.spec import make_spec
+    >>> from gru_shapes.model.spec import make_spec
     >>> attempt(make_spec(), {"input": (1, 35, 12)})
     'input.size(-1) must be equal to input_size. Expected 10, got 12'
     >>> attempt(make_spec(), {"input": (35, 10)}, "x = x.unsqueeze(0)", meta=True) is None

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from gru_shapes.i18n import _
-from gru_shapes.report import Report
+from gru_shapes.report.report import Report
 
 EDGE = 2  # steps drawn at each end of a long sequence; the middle is elided
 NARROW_EDGE = 1  # for a screen too narrow for EDGE steps a side
@@ -69,7 +69,7 @@ def unrolled(report: Report, edge: int = EDGE) -> Unrolled:
     """The drawing of ``report``'s module, unrolled over its sequence(s).
 
     >>> from gru_shapes.api import report_for
-    >>> from gru_shapes.spec import make_spec
+    >>> from gru_shapes.model.spec import make_spec
     >>> grid = unrolled(report_for(make_spec(layers=2, bidirectional=True, dry_run=True))).grids[0]
     >>> [(row.label, [c.labels for c in row.cells if c and c.labels]) for row in grid.rows]
     [('layer 1 →', [('h_n[2]',)]), ('layer 1 ←', [('h_n[3]',)]), ('layer 0 →', [('h_n[0]',)]), ('layer 0 ←', [('h_n[1]',)])]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from gru_shapes.diagram import Cell, Grid, Row, width
-from gru_shapes.sections import Drawing
+from gru_shapes.show.diagram import Cell, Grid, Row, width
+from gru_shapes.show.sections import Drawing
 
 FONT = 13  # px, monospace
 COLUMN = 8.4  # px per display column at FONT: a little wider than the glyphs, so text never touches a border
@@ -37,8 +37,8 @@ def document(drawing: Drawing) -> str:
     """A standalone SVG file of the drawing.
 
     >>> from gru_shapes.api import report_for
-    >>> from gru_shapes.spec import make_spec
-    >>> from gru_shapes.diagram_view import diagram_section
+    >>> from gru_shapes.model.spec import make_spec
+    >>> from gru_shapes.show.diagram_view import diagram_section
     >>> (drawing,) = diagram_section(report_for(make_spec(dry_run=True, lang="en")))
     >>> document(drawing).startswith('<svg xmlns="http://www.w3.org/2000/svg"')
     True

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gru_shapes.i18n import language
-from gru_shapes.report import Report
-from gru_shapes.sections import Column, Drawing, Note, Panel, Section, Table, sections
+from gru_shapes.report.report import Report
+from gru_shapes.show.sections import Column, Drawing, Note, Panel, Section, Table, sections
 
 
 def markdown(report: Report, show: Iterable[str] | None = None) -> str:
     """Every section of the report as Markdown: panels as quotes, tables as pipe tables.
 
     >>> from gru_shapes.api import report_for
-    >>> from gru_shapes.spec import make_spec
+    >>> from gru_shapes.model.spec import make_spec
     >>> print(markdown(report_for(make_spec(dry_run=True, lang="en"))).splitlines()[0].rstrip())
     > **gru-shapes**
     """
@@ -83,7 +83,7 @@ def _escape(text: str) -> str:
 def _drawing(drawing: Drawing) -> str:
     """The unrolled network as a fenced text drawing (GitHub shows it in a fixed-width font), with
     the legend below it as a list."""
-    from gru_shapes.diagram_text import lines
+    from gru_shapes.show.diagram_text import lines
 
     body = ["".join(text for text, _tone in line).rstrip() for line in lines(drawing)]
     while body and not body[-1]:

@@ -1,6 +1,6 @@
 """The report as rich renderables: terminal tables, and the SVG export of them.
 
-Texts come from :mod:`gru_shapes.sections`; this module only draws them. Every text is passed as
+Texts come from :mod:`gru_shapes.show.sections`; this module only draws them. Every text is passed as
 ``Text``, never as markup, so brackets such as ``[32:]`` show as they are.
 """
 
@@ -21,12 +21,12 @@ from rich.panel import Panel as RichPanel
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from gru_shapes.diagram import Unrolled
-from gru_shapes.diagram_text import Line as DrawnLine
-from gru_shapes.diagram_text import grid_lines
+from gru_shapes.show.diagram import Unrolled
+from gru_shapes.show.diagram_text import Line as DrawnLine
+from gru_shapes.show.diagram_text import grid_lines
 from gru_shapes.i18n import _, language
-from gru_shapes.report import Report
-from gru_shapes.sections import Drawing, Note, Panel, Section, Table, Tone, sections
+from gru_shapes.report.report import Report
+from gru_shapes.show.sections import Drawing, Note, Panel, Section, Table, Tone, sections
 
 # Readable on dark and light backgrounds alike: no yellow (lost on white), no blue (lost on
 # black), and bold for red, which many dark themes draw too dark otherwise.
@@ -86,7 +86,7 @@ def svg_document(parts: Sequence[Section], title: str, width: int = 100) -> str:
 
 
 def _with_drawings(exported: str, drawings: list[Drawing]) -> str:
-    from gru_shapes.diagram_svg import element
+    from gru_shapes.show.diagram_svg import element
 
     match = re.match(r'<svg class="rich-terminal" viewBox="0 0 ([\d.]+) ([\d.]+)"', exported)
     assert match is not None, "rich's SVG export starts with its viewBox"

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from gru_shapes.cost import human_bytes
-from gru_shapes.diagram import Unrolled
+from gru_shapes.model.cost import human_bytes
+from gru_shapes.show.diagram import Unrolled
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import N_, _
-from gru_shapes.report import Check, Report
-from gru_shapes.shapes import Omitted, TensorModel
+from gru_shapes.report.report import Check, Report
+from gru_shapes.model.shapes import Omitted, TensorModel
 
 Tone = Literal["plain", "strong", "good", "bad", "notice", "warning", "code", "dim"]
 
@@ -67,7 +67,7 @@ class Note:
 
 @dataclass(frozen=True)
 class Drawing:
-    """A picture of the unrolled network (:mod:`gru_shapes.diagram`), its title and legend: drawn as
+    """A picture of the unrolled network (:mod:`gru_shapes.show.diagram`), its title and legend: drawn as
     box-drawing text in the terminal and in Markdown, and as vector shapes in SVG."""
 
     title: str
@@ -100,7 +100,7 @@ def _later(module: str, builder: str) -> Builder:
     on the section types defined here."""
 
     def build(report: Report) -> list[Section]:
-        built: list[Section] = getattr(importlib.import_module(f"gru_shapes.{module}"), builder)(report)
+        built: list[Section] = getattr(importlib.import_module(f"gru_shapes.show.{module}"), builder)(report)
         return built
 
     return build
@@ -208,7 +208,7 @@ def sections(report: Report, show: Iterable[str] | None = None) -> list[Section]
     verdict, always last, where the eye lands.
 
     >>> from gru_shapes.api import report_for
-    >>> from gru_shapes.spec import make_spec
+    >>> from gru_shapes.model.spec import make_spec
     >>> [type(s).__name__ for s in sections(report_for(make_spec(dry_run=True, lang="en")))]
     ['Panel', 'Note', 'Note', 'Table', 'Table', 'Note']
     """

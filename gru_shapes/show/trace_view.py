@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from gru_shapes.i18n import _, language
-from gru_shapes.sections import Column, Line, Note, Panel, Section, Table, module_call, sections
-from gru_shapes.traced import Trace, TracedCall
+from gru_shapes.show.sections import Column, Line, Note, Panel, Section, Table, module_call, sections
+from gru_shapes.tracing.traced import Trace, TracedCall
 
 # The trace's own section names; later every report section name may be added (--show input,...).
 SHOWN = ("calls", "report")
@@ -23,7 +23,7 @@ DEFAULT_SHOWN = ("calls",)
 def trace_sections(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> list[Section]:
     """Everything the trace shows, in reading order.
 
-    >>> from gru_shapes.traced import Trace
+    >>> from gru_shapes.tracing.traced import Trace
     >>> [type(s).__name__ for s in trace_sections(Trace("M", (), None, "en", "eval mode"))]
     ['Panel', 'Note']
     """
@@ -195,7 +195,7 @@ def render(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> Any:
     """The trace as one rich renderable."""
     from rich.console import Group
 
-    from gru_shapes.render import draw
+    from gru_shapes.show.render import draw
 
     with language(trace.lang):
         return Group(*(draw(section) for section in trace_sections(trace, shown)))
@@ -203,21 +203,21 @@ def render(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> Any:
 
 def text(trace: Trace, width: int | None, styled: bool, shown: Sequence[str] = DEFAULT_SHOWN) -> str:
     """The trace as text for a terminal (plain, with no trailing spaces, for pipes)."""
-    from gru_shapes.render import printed
+    from gru_shapes.show.render import printed
 
     return printed(render(trace, shown), width, styled)
 
 
 def html(trace: Trace) -> str:
     """The trace as inline-styled HTML, for notebooks."""
-    from gru_shapes.render import html_of
+    from gru_shapes.show.render import html_of
 
     return html_of(render(trace))
 
 
 def markdown(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> str:
     """The trace as GitHub Markdown."""
-    from gru_shapes.markdown import _block
+    from gru_shapes.show.markdown import _block
 
     with language(trace.lang):
         return "\n\n".join(_block(section) for section in trace_sections(trace, shown)) + "\n"

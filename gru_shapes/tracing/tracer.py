@@ -3,8 +3,8 @@
 Forward hooks on every ``nn.RNNBase`` / ``nn.RNNCellBase`` record each call (what was passed, what
 came back); a :class:`~torch.overrides.TorchFunctionMode` follows the tensors the calls returned
 through the next few operations (indexing, views, permutes, cat/stack, pad_packed_sequence) and
-into the module they reach; :mod:`gru_shapes.follow` moves what each index holds along, and
-:mod:`gru_shapes.readings` says it in words. Nothing of
+into the module they reach; :mod:`gru_shapes.model.follow` moves what each index holds along, and
+:mod:`gru_shapes.model.readings` says it in words. Nothing of
 torch is patched: the hooks are removed and the modes restored when the forward ends.
 """
 
@@ -21,12 +21,14 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 from torch.overrides import TorchFunctionMode
 
-from gru_shapes import readings, trace_ops
-from gru_shapes import trace_calls as calls
-from gru_shapes.follow import Axis, Context, Meaning
+from gru_shapes.model import readings
+
+from gru_shapes.tracing import ops as trace_ops
+from gru_shapes.tracing import calls
+from gru_shapes.model.follow import Axis, Context, Meaning
 from gru_shapes.i18n import _, language
-from gru_shapes.spec import Spec
-from gru_shapes.traced import Fed, Trace, TracedCall, TraceError, Use
+from gru_shapes.model.spec import Spec
+from gru_shapes.tracing.traced import Fed, Trace, TracedCall, TraceError, Use
 
 RECURRENT = (nn.RNNBase, nn.RNNCellBase)
 # A derived tensor is followed this many operations away from the call that returned it.
@@ -80,8 +82,7 @@ def trace_call(
     lang: str | None = None,
 ) -> Trace:
     """:func:`trace` with the model's arguments given as a sequence and a mapping."""
-    from gru_shapes import validate
-
+    from gru_shapes.model import validate
     chosen = validate.lang(lang)
     with language(chosen):
         recorder = _Recorder(model)

@@ -1,7 +1,7 @@
 """What one torch operation on a traced tensor does to what it holds, and how it is written.
 
-The model's own operations reach :mod:`gru_shapes.tracer` as ``(func, args, kwargs)`` through a
-TorchFunctionMode; here they become :mod:`gru_shapes.follow` operations on the labels, and an
+The model's own operations reach :mod:`gru_shapes.tracing.tracer` as ``(func, args, kwargs)`` through a
+TorchFunctionMode; here they become :mod:`gru_shapes.model.follow` operations on the labels, and an
 expression on the traced names (``h_n[-1]``, ``torch.cat((h_n[-2], h_n[-1]), dim=1)``).
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import torch
 
-from gru_shapes import follow
-from gru_shapes.follow import Meaning
+from gru_shapes.model import follow
+from gru_shapes.model.follow import Meaning
 
 # Operations that keep every element where it is: followed through without a use of their own.
 SAME = frozenset({"contiguous", "clone", "detach", "float", "double", "half", "to", "cpu", "cuda", "type_as"})
@@ -45,7 +45,7 @@ def apply(
     """What the result of ``name`` applied to a tensor holding ``m`` holds, or None for an operation
     not followed; ``meanings`` are those of every traced operand, by ``id``.
 
-    >>> from gru_shapes.follow import Context
+    >>> from gru_shapes.model.follow import Context
     >>> h_n = Context("GRU", num_layers=2, directions=2, h_size=8, batch=3).h_n()
     >>> apply("view", h_n, (None, 2, 2, 3, 8), {}, {}).shape
     (2, 2, 3, 8)
@@ -202,7 +202,7 @@ def pieces(
 ) -> list[Meaning] | None:
     """What each piece of ``chunk``/``split``/``unbind`` holds, given the pieces' shapes torch returned.
 
-    >>> from gru_shapes.follow import Context
+    >>> from gru_shapes.model.follow import Context
     >>> output = Context("GRU", directions=2, h_size=4, batch=3, steps=5, batch_first=True).output()
     >>> [p.shape for p in pieces("chunk", output, (None, 2), {"dim": -1}, [(3, 5, 4), (3, 5, 4)])]
     [(3, 5, 4), (3, 5, 4)]

@@ -19,7 +19,7 @@ from torch import nn
 
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _
-from gru_shapes.validate import shape as parse_shape
+from gru_shapes.model.validate import shape as parse_shape
 
 INPUT_DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32")
 

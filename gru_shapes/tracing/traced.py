@@ -1,5 +1,5 @@
 """A traced model as plain data: every recurrent call, what the model did with its results, and
-the error it stopped at (no torch here; :mod:`gru_shapes.tracer` records it).
+the error it stopped at (no torch here; :mod:`gru_shapes.tracing.tracer` records it).
 
 Each call carries the :class:`~gru_shapes.spec.Spec` of its configuration and real shapes; its
 report is the standalone tool's report for that spec, built by the same pipeline
@@ -14,8 +14,8 @@ from functools import cached_property
 from typing import Any
 
 from gru_shapes.api import report_for
-from gru_shapes.report import Report
-from gru_shapes.spec import Spec
+from gru_shapes.report.report import Report
+from gru_shapes.model.spec import Spec
 
 # Version of the trace document (trace.schema.json); each call's report follows report.schema.json.
 TRACE_SCHEMA_VERSION = 1
@@ -155,12 +155,12 @@ class Trace:
         return f"<Trace {self.model}: {len(self.calls)} recurrent call(s), {state}>"
 
     def __rich__(self) -> Any:
-        from gru_shapes.trace_view import render  # rich is only needed when drawing
+        from gru_shapes.show.trace_view import render  # rich is only needed when drawing
 
         return render(self)
 
     def _repr_html_(self) -> str:
-        from gru_shapes.trace_view import html
+        from gru_shapes.show.trace_view import html
 
         return html(self)
 
