@@ -231,6 +231,7 @@ def reshape(meaning: Meaning, shape: Sequence[int]) -> Meaning:
         known = prod(size for size in new_shape if size != -1)
         new_shape[new_shape.index(-1)] = total // known if known else 0
     axes: list[Axis] = []
+    fixed = meaning.fixed
     i = j = 0
     while i < len(old) or j < len(new_shape):
         group_old: list[Axis] = []
@@ -250,13 +251,14 @@ def reshape(meaning: Meaning, shape: Sequence[int]) -> Meaning:
                 break
             if group_old and group_new and size_old == size_new:
                 break
-        if not group_new:  # trailing dims of size 1 vanish
+        if not group_new:  # trailing dims of size 1 vanish; what their one index holds, every element holds
+            fixed = _meet(fixed, *(_labels_at(axis, 0) for axis in group_old))
             continue
         grouped = _regroup(group_old, group_new, meaning.source)
         if isinstance(grouped, str):
             return replace(meaning, axes=tuple(Axis(s) for s in new_shape), mixed=grouped)
         axes.extend(grouped)
-    return replace(meaning, axes=tuple(axes))
+    return replace(meaning, axes=tuple(axes), fixed=fixed)
 
 
 def _regroup(old: list[Axis], new: list[int], source: str) -> list[Axis] | str:
