@@ -84,7 +84,7 @@ print(outputs.shape, hidden_state.shape)
 DRAWN = """
 import io
 from rich.console import Console
-from gru_shapes.api import report_for
+from gru_shapes.run.pipeline import report_for
 from gru_shapes.show.render import draw, render
 from gru_shapes.model.spec import make_spec
 report = report_for(make_spec(layers=2, bidirectional=True, lang="en"))
@@ -321,6 +321,7 @@ def tracing_overhead(repeat: int) -> bool:
     from torch import nn
 
     from gru_shapes import trace
+
     class Reader(nn.Module):
         def __init__(self) -> None:
             super().__init__()

@@ -12,11 +12,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from gru_shapes.api import explain
+    from gru_shapes.api import explain, trace, trace_call
     from gru_shapes.errors import GruShapesError, OptionError, RunFailure
-    from gru_shapes.report.report import Report
+    from gru_shapes.report import Report
     from gru_shapes.tracing.traced import Trace
-    from gru_shapes.tracing.tracer import trace, trace_call
 
 __version__ = "0.1.0"
 __all__ = [
@@ -38,10 +37,10 @@ _HOMES = {
     "GruShapesError": "gru_shapes.errors",
     "OptionError": "gru_shapes.errors",
     "RunFailure": "gru_shapes.errors",
-    "Report": "gru_shapes.report.report",
+    "Report": "gru_shapes.report",
     "Trace": "gru_shapes.tracing.traced",
-    "trace": "gru_shapes.tracing.tracer",
-    "trace_call": "gru_shapes.tracing.tracer",
+    "trace": "gru_shapes.api",
+    "trace_call": "gru_shapes.api",
 }
 
 

@@ -1,63 +1,20 @@
-"""The pipeline in one call: spec -> (diagnosis) -> predicted shapes and cost -> guard -> real
-torch run -> report; and :func:`explain`, the same for Python callers."""
+"""The Python API: :func:`explain` (a report that draws itself in a terminal or a notebook) and
+:func:`trace`; both take keywords and raise the package's own errors."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from gru_shapes.run import guard
-from gru_shapes.model.cost import estimate
 from gru_shapes.errors import GruShapesError, OptionError, RunFailure
-from gru_shapes.i18n import language
-from gru_shapes.report.report import Report, build_report
-from gru_shapes.model.shapes import predict
-from gru_shapes.model.spec import DEFAULTS, Spec, make_spec
+from gru_shapes.model.spec import DEFAULTS, make_spec
 from gru_shapes.model.validate import flag_name
+from gru_shapes.run.pipeline import report_for
+from gru_shapes.show.display import ShownReport, ShownTrace, shown, shown_trace
 
-
-def report_for(spec: Spec) -> Report:
-    """Predict every shape of ``spec``, run it for real unless it is a dry run, and report.
-
-    Given shapes (``input_shape``, ``h0_shape``, ``c0_shape``) are first tried by torch as they
-    are; the report then explains the module at the batch and sequence length read from them.
-
-    >>> from gru_shapes.model.spec import make_spec
-    >>> report_for(make_spec(layers=2)).to_dict()["tensors"]["h_n"]["shape"]
-    [2, 1, 32]
-    >>> report_for(make_spec(seq_len=10**6, dry_run=True)).observed
-    False
-    >>> print(report_for(make_spec(input_shape="1,35,12")).diagnosis.fixes[0].change)
-    --input-size 12: build the module for the input's features (its last dim)
-    """
-    with language(spec.lang):
-        return _report(spec)
-
-
-def _report(spec: Spec) -> Report:
-    # Given shapes are explained at the batch and sequence length read from them.
-    from gru_shapes.diagnose.diagnose import needs_diagnosis, reading
-
-    asked = needs_diagnosis(spec)
-    explained = reading(spec) if asked else spec
-    prediction = predict(explained)
-    cost = estimate(explained, prediction)
-    if explained.dry_run:
-        return build_report(explained, prediction, cost, None)
-    guard.check(cost, explained.max_memory, explained.device)
-    # Imported here so that dry runs and refusals never pay for importing torch.
-    from gru_shapes.run.runner import observe
-
-    diagnosis = None
-    if asked:
-        from gru_shapes.diagnose.diagnose import diagnose
-        from gru_shapes.run.trial import attempt
-
-        budget = (
-            explained.max_memory if explained.max_memory is not None else guard.default_budget(spec.device)
-        )
-        diagnosis = diagnose(spec, explained, attempt, budget)
-    return build_report(explained, prediction, cost, observe(explained, prediction), diagnosis)
+if TYPE_CHECKING:
+    from torch import nn
 
 
 def explain(
@@ -91,7 +48,7 @@ def explain(
     chunks: int | None = None,
     hx_form: str | None = None,
     input_dtype: str | None = None,
-) -> Report:
+) -> ShownReport:
     """Build the module, run it for real, and return the :class:`Report` the command line renders.
 
     The module's arguments take torch's names (``num_layers``, ``proj_size``, ...); the input's
@@ -147,9 +104,59 @@ def explain(
         "input_dtype": input_dtype,
     }
     try:
-        return report_for(make_spec(**given))
+        return shown(report_for(make_spec(**given)))
     except GruShapesError as error:
         raise _in_keywords(error) from None
+
+
+def trace(
+    model: nn.Module,
+    *args: Any,
+    train: bool = False,
+    inference_mode: bool = True,
+    lang: str | None = None,
+    **kwargs: Any,
+) -> ShownTrace:
+    """Run ``model(*args, **kwargs)`` once and explain every recurrent call inside it.
+
+    The model runs in eval mode under ``torch.inference_mode()`` unless ``train=True`` /
+    ``inference_mode=False``; its train/eval modes and the caller's RNG state are restored
+    afterwards. A model whose forward takes keywords named ``train``, ``inference_mode`` or
+    ``lang`` is traced with :func:`trace_call`. When the forward raises, the trace still holds the
+    calls so far and ``trace.error`` the exception, verbatim.
+
+    >>> import torch
+    >>> from torch import nn
+    >>> class Classifier(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.rnn = nn.GRU(8, 16, batch_first=True, bidirectional=True)
+    ...         self.fc = nn.Linear(16, 2)
+    ...     def forward(self, x):
+    ...         _output, h_n = self.rnn(x)
+    ...         return self.fc(h_n[-1])
+    >>> t = trace(Classifier(), torch.zeros(4, 7, 8), lang="en")
+    >>> t.calls[0].name, t.calls[0].returned["h_n"]
+    ('rnn', (2, 4, 16))
+    >>> t.pitfalls[0].expression, t.pitfalls[0].pitfall
+    ('h_n[-1]', "of a bidirectional module this is the last layer's backward state only; the forward one is h_n[-2]")
+    """
+    return trace_call(model, args, kwargs, train=train, inference_mode=inference_mode, lang=lang)
+
+
+def trace_call(
+    model: nn.Module,
+    args: Sequence[Any] = (),
+    kwargs: Mapping[str, Any] | None = None,
+    *,
+    train: bool = False,
+    inference_mode: bool = True,
+    lang: str | None = None,
+) -> ShownTrace:
+    """:func:`trace` with the model's arguments given as a sequence and a mapping."""
+    from gru_shapes.tracing.tracer import trace_call as traced  # torch, only when tracing
+
+    return shown_trace(traced(model, args, kwargs, train=train, inference_mode=inference_mode, lang=lang))
 
 
 # explain() takes torch's name where the command line has its own.

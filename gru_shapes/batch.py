@@ -7,14 +7,42 @@ the rest go on. Each answer is what the same line would get alone.
 
 from __future__ import annotations
 
+import gc
 import json
+import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from gru_shapes.api import report_for
-from gru_shapes.errors import GruShapesError
-from gru_shapes.i18n import _
+import typer
+
+from gru_shapes.errors import GruShapesError, RunFailure
+from gru_shapes.i18n import N_, _
 from gru_shapes.model.spec import make_spec
+from gru_shapes.run.pipeline import report_for
+from gru_shapes.streams import utf8
+
+HELP = N_(
+    "Answer JSON Lines on stdin: one object of options per line (keys as the long options, "
+    '"_" for "-"), one JSON report or error per line on stdout, in order.'
+)
+
+
+def command() -> None:
+    """``gru-shapes batch``: the lines of stdin answered on stdout."""
+    if sys.stdin is None:
+        raise RunFailure(_("stdin is closed: batch mode reads its lines there"))
+    import gru_shapes.run.runner  # noqa: F401  (torch, loaded once before the objects are frozen)
+
+    # A long run collects garbage again, but never re-walks torch's own objects.
+    gc.freeze()
+    gc.enable()
+    # Raw bytes split at "\n" only, so that a line that is not UTF-8 costs that line alone.
+    lines = getattr(sys.stdin, "buffer", sys.stdin)
+    try:
+        status = run_batch(lines, sys.stdout, ensure_ascii=not utf8(sys.stdout))
+    except OSError as error:  # stdin itself failed (a directory, a dead terminal)
+        raise RunFailure(_("cannot read stdin: {reason}").format(reason=error.strerror or error)) from None
+    raise typer.Exit(status)
 
 
 def run_batch(lines: Iterable[str | bytes], out: TextIO, ensure_ascii: bool = False) -> int:

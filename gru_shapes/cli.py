@@ -6,10 +6,8 @@ real run reaches it, through the runner.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
-import os
 import shutil
 import sys
 from typing import Annotated, Any, NoReturn
@@ -17,15 +15,19 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from gru_shapes import __version__
-from gru_shapes.errors import GruShapesError, OptionError, RunFailure
-from gru_shapes.i18n import LANGS, N_, _, current, language
-from gru_shapes.report.report import Report
+from gru_shapes import __version__, batch
+from gru_shapes.cli_trace import HELP as TRACE_HELP
+from gru_shapes.cli_trace import trace_command
+from gru_shapes.errors import GruShapesError
+from gru_shapes.i18n import LANGS, N_, current, language
+from gru_shapes.model.spec import DEFAULTS, make_spec
+from gru_shapes.model.validate import DTYPES, MODULES
+from gru_shapes.report import Report
+from gru_shapes.show.formats import output_format as output_format_of
+from gru_shapes.show.formats import styled, terminal_width
 from gru_shapes.show.sections import chosen as chosen_sections
 from gru_shapes.show.sections import names as section_names
-from gru_shapes.model.spec import DEFAULTS, make_spec
 from gru_shapes.streams import BROKEN_PIPE, guard_stdout, reader_gone, say, utf8
-from gru_shapes.model.validate import DTYPES, MODULES
 
 PROG = "gru-shapes"
 __all__ = ["BROKEN_PIPE", "app", "main"]
@@ -108,8 +110,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
-
-FORMATS = ("table", "json", "markdown", "svg")
 
 # Help is translated when drawn, in the language of --lang if given, else the locale's.
 _EXAMPLES = N_(
@@ -285,31 +285,14 @@ def explain(
     typed = {name: value for name, value in ctx.params.items() if name in DEFAULTS and _typed(ctx, name)}
     spec = make_spec(**typed)
     with language(spec.lang):
-        chosen = _format(output_format, as_json)
+        chosen = output_format_of(output_format, as_json)
         shown = chosen_sections(show, show_all)
-    from gru_shapes.api import report_for
+    from gru_shapes.run.pipeline import report_for
 
     report = report_for(spec)
     sys.stdout.write(_draw(report, chosen, shown))
     if not report.passed:
         raise typer.Exit(1)
-
-
-def _format(output_format: str, as_json: bool) -> str:
-    # One rule for case: names gru-shapes chooses (--module, --format, --dtype, ...) take any case;
-    # only --nonlinearity, which torch reads itself, is spelled as torch spells it.
-    output_format = output_format.lower()
-    if output_format not in FORMATS:
-        message = _("--format must be one of {formats}, got {value!r}").format(
-            formats=", ".join(FORMATS), value=output_format
-        )
-        raise OptionError("format", message)
-    if as_json and output_format not in ("table", "json"):
-        message = _("--json is short for --format json and cannot be combined with --format {value}").format(
-            value=output_format
-        )
-        raise OptionError("format", message)
-    return "json" if as_json else output_format
 
 
 def _draw(report: Report, output_format: str, show: tuple[str, ...] | None = None) -> str:
@@ -321,51 +304,18 @@ def _draw(report: Report, output_format: str, show: tuple[str, ...] | None = Non
         from gru_shapes.show.markdown import markdown
 
         return markdown(report, show)
-    from gru_shapes.show.render import svg, text
-
     if output_format == "svg":
+        from gru_shapes.show.svg import svg
+
         return svg(report, show=show)
-    # Styles only for a terminal, and none at all under NO_COLOR; tables fit the terminal's width.
-    plain = not sys.stdout.isatty() or bool(os.environ.get("NO_COLOR"))
-    return text(report, _width(), styled=not plain, show=show)
+    from gru_shapes.show.render import text
 
-
-@app.command(
-    help=N_(
-        "Answer JSON Lines on stdin: one object of options per line (keys as the long options, "
-        '"_" for "-"), one JSON report or error per line on stdout, in order.'
-    )
-)
-def batch() -> None:
-    if sys.stdin is None:
-        raise RunFailure(_("stdin is closed: batch mode reads its lines there"))
-    import gru_shapes.run.runner  # noqa: F401  (torch, loaded once before the objects are frozen)
-    from gru_shapes.batch import run_batch
-
-    # A long run collects garbage again, but never re-walks torch's own objects.
-    gc.freeze()
-    gc.enable()
-    # Raw bytes split at "\n" only, so that a line that is not UTF-8 costs that line alone.
-    lines = getattr(sys.stdin, "buffer", sys.stdin)
-    try:
-        status = run_batch(lines, sys.stdout, ensure_ascii=not utf8(sys.stdout))
-    except OSError as error:  # stdin itself failed (a directory, a dead terminal)
-        raise RunFailure(_("cannot read stdin: {reason}").format(reason=error.strerror or error)) from None
-    raise typer.Exit(status)
-
-
-def _width() -> int | None:
-    """The terminal's width (COLUMNS wins, as for every tool); None lets rich decide."""
-    if sys.stdout.isatty() or "COLUMNS" in os.environ:
-        return shutil.get_terminal_size().columns
-    return None
+    # Tables fit the terminal's width.
+    return text(report, terminal_width(), styled=styled(), show=show)
 
 
 def main() -> None:
-    """Console-script entry point (also reached through :func:`gru_shapes.entry.main`)."""
-    from gru_shapes.entry import quiet_interrupts
-
-    quiet_interrupts()
+    """The command line, after :func:`gru_shapes.entry.main` has made Ctrl-C quiet."""
     guard_stdout()
     # After `import torch` each full garbage collection walks hundreds of thousands of objects
     # (about 60 ms here); a one-shot command creates no garbage worth that.
@@ -374,119 +324,6 @@ def main() -> None:
     app(prog_name=PROG)
 
 
-@app.command(
-    "trace",
-    help=_(
-        "Trace the recurrent layers inside your own model: every call of every nn.GRU, LSTM, RNN or cell "
-        "explained in place, what the model does with the results, and a summary up to the error. "
-        "TARGET is path/to/file.py:NAME or package.module:NAME; NAME is a function returning "
-        "(model, args) or (model, args, kwargs), or a model (then give --input-shape). "
-        "Loading the file runs its code, as python file.py would."
-    ),
-)
-def trace_command(
-    ctx: typer.Context,
-    target: Annotated[str, typer.Argument(help=_("path/to/file.py:NAME or package.module:NAME"))],
-    input_shape: Annotated[
-        list[str] | None,
-        typer.Option(
-            help=_("For a NAME that is a model: one random input of this shape (repeatable)."),
-            show_default=False,
-        ),
-    ] = None,
-    input_dtype: Annotated[
-        str,
-        typer.Option(help=_("dtype of those inputs: float32, float64, float16, bfloat16, int64 or int32.")),
-    ] = "float32",
-    input_high: Annotated[
-        int, typer.Option(help=_("Integer inputs (token ids) are drawn from 0 to this, exclusive."))
-    ] = 10,
-    seed: Annotated[int, typer.Option(help=_("Seeds the random inputs."))] = 0,
-    train: Annotated[
-        bool, typer.Option("--train", help=_("Run in train mode (default: eval mode)."))
-    ] = False,
-    autograd: Annotated[
-        bool, typer.Option("--autograd", help=_("Run with autograd on (default: torch.inference_mode())."))
-    ] = False,
-    show: Annotated[
-        str | None,
-        typer.Option(
-            help=_(
-                "Sections to show, comma-separated: calls (the default), report (each configuration's full report)."
-            ),
-            show_default=False,
-        ),
-    ] = None,
-    show_all: Annotated[bool, typer.Option("--all", help=_("Show every section."))] = False,
-    lang: Annotated[
-        str | None, typer.Option(help=_("Language: en or ko. Default: from the locale."), show_default=False)
-    ] = None,
-    output_format: Annotated[str, typer.Option("--format", help=_("table, json or markdown."))] = "table",
-    as_json: Annotated[bool, typer.Option("--json", help=_("Short for --format json."))] = False,
-) -> None:
-    from gru_shapes.model import validate
-    # `gru-shapes --lang ko trace ...` asks for Korean as much as `gru-shapes trace ... --lang ko` does.
-    if lang is None and ctx.parent is not None:
-        lang = ctx.parent.params.get("lang")
-    chosen_lang = validate.lang(lang)
-    with language(chosen_lang):
-        chosen = _format(output_format, as_json)
-        if chosen == "svg":
-            raise OptionError("format", _("--format for trace must be table, json or markdown, got 'svg'"))
-        shown = _trace_shown(show, show_all)
-        from gru_shapes.tracing.target import has_recurrent, load, resolve
-        from gru_shapes.tracing.tracer import trace_call
-
-        name = target.rpartition(":")[2]
-        # What the user's code prints goes to stderr: stdout holds the trace alone (one JSON document).
-        with contextlib.redirect_stdout(sys.stderr):
-            model, args, kwargs = resolve(
-                load(target), name, input_shape or [], input_dtype, input_high, seed
-            )
-            if not has_recurrent(model):
-                raise OptionError(
-                    "target", _("{name}'s model has no nn.RNNBase or nn.RNNCellBase inside").format(name=name)
-                )
-            traced = trace_call(
-                model, args, kwargs, train=train, inference_mode=not autograd, lang=chosen_lang
-            )
-        if traced.error is not None and not traced.calls:
-            _fail(
-                _("the model raised before any recurrent call: {kind}: {message}").format(
-                    kind=traced.error.type,
-                    message=traced.error.message.splitlines()[0] if traced.error.message else "",
-                ),
-                1,
-            )
-        if chosen == "json":
-            sys.stdout.write(json.dumps(traced.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        elif chosen == "markdown":
-            from gru_shapes.show.trace_view import markdown
-
-            sys.stdout.write(markdown(traced, shown))
-        else:
-            from gru_shapes.show.trace_view import text
-
-            plain = not sys.stdout.isatty() or bool(os.environ.get("NO_COLOR"))
-            sys.stdout.write(text(traced, _width(), styled=not plain, shown=shown))
-    if traced.error is not None:
-        raise typer.Exit(1)
-
-
-def _trace_shown(show: str | None, show_all: bool) -> tuple[str, ...]:
-    from gru_shapes.show.trace_view import DEFAULT_SHOWN, SHOWN
-
-    if show_all:
-        return SHOWN
-    if show is None:
-        return DEFAULT_SHOWN
-    names = tuple(word.strip().lower() for word in show.split(",") if word.strip())
-    unknown = [n for n in names if n not in SHOWN]
-    if unknown or not names:
-        raise OptionError(
-            "show",
-            _("--show takes sections among {names}, got {value!r}").format(
-                names=", ".join(SHOWN), value=show
-            ),
-        )
-    return names
+# The subcommands live in modules of their own; they are registered here, in the order --help lists them.
+app.command("batch", help=batch.HELP)(batch.command)
+app.command("trace", help=TRACE_HELP)(trace_command)

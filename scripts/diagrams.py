@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gru_shapes.api import report_for
+from gru_shapes.i18n import language
+from gru_shapes.model.spec import make_spec
+from gru_shapes.run.pipeline import report_for
 from gru_shapes.show.diagram_svg import document
 from gru_shapes.show.diagram_view import diagram_section
-from gru_shapes.i18n import language
-from gru_shapes.show.sections import Drawing
-from gru_shapes.model.spec import make_spec
+from gru_shapes.show.layout import Drawing
 
 IMAGES: dict[str, dict[str, Any]] = {
     "diagram.svg": {"layers": 2, "bidirectional": True, "lang": "en"},

@@ -15,9 +15,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from gru_shapes.api import report_for
-from gru_shapes.show.render import fit_svg, render
 from gru_shapes.model.spec import make_spec
+from gru_shapes.run.pipeline import report_for
+from gru_shapes.show.render import render
+from gru_shapes.show.svg import fit_svg
 
 COMMAND = "gru-shapes --layers 2 --bidirectional"
 WIDTH = 100

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from gru_shapes.api import report_for
 from gru_shapes.batch import run_batch
 from gru_shapes.model.spec import make_spec
+from gru_shapes.run.pipeline import report_for
 
 ROOT = Path(__file__).parent.parent
 

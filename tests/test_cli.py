@@ -167,6 +167,7 @@ def test_cuda_on_a_machine_without_it_is_status_1(cli: Cli) -> None:
 
 def test_version_and_help(cli: Cli) -> None:
     from gru_shapes import __version__
+
     assert cli("--version").stdout.strip() == f"gru-shapes {__version__}"
     help_text = cli("--help").stdout
     for option in ["--input-size", "--hidden-size", "--layers", "--bidirectional", "--seq-first", "--json"]:

@@ -14,10 +14,10 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gru_shapes.api import report_for
-from gru_shapes.diagnose.diagnose import Diagnosis, Fix
+from gru_shapes.diagnose import Diagnosis, Fix
 from gru_shapes.model.spec import make_spec
 from gru_shapes.model.validate import module as module_name
+from gru_shapes.run.pipeline import report_for
 from tests.conftest import Cli
 from tests.oracle import CRASH, torch_error, torch_module
 from tests.strategies import given_shapes, valid_options
@@ -557,7 +557,7 @@ def test_the_new_options_are_refused_by_name(options: dict[str, Any], option: st
 def test_candidates_are_screened_and_guarded_before_they_are_built(
     options: dict[str, Any], largest_layers: int, largest_hidden: int, real_trials: int | None
 ) -> None:
-    from gru_shapes.diagnose.diagnose import diagnose, reading
+    from gru_shapes.diagnose import diagnose, reading
     from gru_shapes.run.trial import attempt
 
     built: list[tuple[int, int, bool]] = []

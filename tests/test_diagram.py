@@ -16,18 +16,19 @@ from hypothesis import given, settings
 from rich.cells import cell_len
 from rich.console import Console
 
-from gru_shapes.api import report_for
+from gru_shapes.i18n import language
+from gru_shapes.model.spec import make_spec
+from gru_shapes.report import Report
+from gru_shapes.run.pipeline import report_for
+from gru_shapes.run.runner import _build, _initial_state
 from gru_shapes.show.diagram import Unrolled, columns, unrolled
 from gru_shapes.show.diagram_svg import COLUMN, PAD, document
 from gru_shapes.show.diagram_text import plain
 from gru_shapes.show.diagram_view import diagram_section
-from gru_shapes.i18n import language
-from gru_shapes.show.markdown import _block
-from gru_shapes.show.render import draw, svg_document
-from gru_shapes.report.report import Report
-from gru_shapes.run.runner import _build, _initial_state
-from gru_shapes.show.sections import Drawing, Note
-from gru_shapes.model.spec import make_spec
+from gru_shapes.show.layout import Drawing, Note
+from gru_shapes.show.markdown import block
+from gru_shapes.show.render import draw
+from gru_shapes.show.svg import svg_document
 from tests.strategies import SEQUENCE_MODULES, valid_options
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -241,10 +242,10 @@ def test_the_terminal_drawing_uses_colour_only_where_it_may() -> None:
 
 def test_the_markdown_drawing_is_a_fenced_block_with_its_legend() -> None:
     drawing = _drawing(report_for(make_spec(layers=2, bidirectional=True, dry_run=True)))
-    block = _block(drawing)
-    fenced = block.split("```text\n")[1].split("```")[0]
+    drawn = block(drawing)
+    fenced = drawn.split("```text\n")[1].split("```")[0]
     assert "h_n[3]" in fenced and "┏" in fenced
-    assert all(f"- {line}"[:20] in block for line in drawing.legend)
+    assert all(f"- {line}"[:20] in drawn for line in drawing.legend)
 
 
 def test_an_svg_with_a_drawing_nests_the_vector_picture_below_the_text() -> None:

@@ -40,9 +40,9 @@ README = Path(__file__).parent.parent / "README.md"
 
 @pytest.mark.parametrize(("lang", "marker"), [("en", "## What it shows"), ("ko", "## Korean and English")])
 def test_the_readmes_sample_output_is_the_tools_own(lang: str, marker: str) -> None:
-    from gru_shapes.api import report_for
-    from gru_shapes.show.render import text
     from gru_shapes.model.spec import make_spec
+    from gru_shapes.run.pipeline import report_for
+    from gru_shapes.show.render import text
 
     section = README.read_text().split(marker, 1)[1]
     sample = section.split("```\n", 2)[1].rstrip("\n")

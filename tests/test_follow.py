@@ -8,9 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from gru_shapes.model import follow
-
-from gru_shapes.model import readings
+from gru_shapes.model import follow, readings
 from gru_shapes.model.follow import Context
 
 

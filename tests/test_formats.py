@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 
-from gru_shapes.api import report_for
 from gru_shapes.cli import _draw
 from gru_shapes.i18n import language
-from gru_shapes.show.render import text
-from gru_shapes.show.sections import Note, Panel, Table, names, sections
 from gru_shapes.model.spec import make_spec
+from gru_shapes.run.pipeline import report_for
+from gru_shapes.show.layout import Note, Panel, Table
+from gru_shapes.show.render import text
+from gru_shapes.show.sections import names, sections
 from tests.conftest import Cli
 
 ROOT = Path(__file__).parent.parent
@@ -207,7 +208,7 @@ def test_markdown_follows_the_selection(cli: Cli) -> None:
 
 
 def test_korean_in_notebook_html_takes_two_columns_a_syllable() -> None:
-    from gru_shapes.show.render import html
+    from gru_shapes.show.notebook import html
 
     page = html(report_for(make_spec(lang="ko", layers=2, bidirectional=True)))
     text = re.sub(r"<[^>]*>", "", page)

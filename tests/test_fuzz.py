@@ -25,10 +25,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gru_shapes.api import report_for
 from gru_shapes.batch import run_batch
 from gru_shapes.errors import OptionError
 from gru_shapes.model.spec import DEFAULTS, make_spec
+from gru_shapes.run.pipeline import report_for
 from tests.conftest import Cli
 
 ROOT = Path(__file__).parent.parent

@@ -9,10 +9,10 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gru_shapes.api import report_for
 from gru_shapes.errors import OptionError
 from gru_shapes.model.handoff import recipes
 from gru_shapes.model.spec import make_spec
+from gru_shapes.run.pipeline import report_for
 from tests.oracle import input_shape, torch_module
 from tests.strategies import SEQUENCE_MODULES, valid_options
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from gru_shapes.model.handoff import recipes
-from gru_shapes.run.handoff import pairs_each_layer, run_recipe
 from gru_shapes.model.spec import make_spec
+from gru_shapes.run.handoff import pairs_each_layer, run_recipe
 
 
 def test_pairing_fails_when_the_halves_come_from_elsewhere() -> None:
@@ -32,7 +32,7 @@ def test_a_recipe_of_the_wrong_shape_is_refused_by_the_decoder() -> None:
 
 
 def test_the_decoders_leave_the_callers_random_generator_alone() -> None:
-    from gru_shapes.api import report_for
+    from gru_shapes.run.pipeline import report_for
 
     torch.manual_seed(5)
     before = torch.random.get_rng_state()

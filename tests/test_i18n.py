@@ -15,11 +15,11 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from gru_shapes.api import report_for
 from gru_shapes.i18n import default_lang
+from gru_shapes.model.spec import make_spec
+from gru_shapes.run.pipeline import report_for
 from gru_shapes.show.render import render
 from gru_shapes.show.sections import names
-from gru_shapes.model.spec import make_spec
 from tests.conftest import Cli
 
 ROOT = Path(__file__).parent.parent

@@ -12,9 +12,9 @@ import torch
 from hypothesis import given
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from gru_shapes.api import report_for
 from gru_shapes.model.idioms import classify, idioms
 from gru_shapes.model.spec import make_spec
+from gru_shapes.run.pipeline import report_for
 from tests.conftest import Cli
 from tests.oracle import input_shape, torch_module
 from tests.strategies import SEQUENCE_MODULES, valid_options

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gru_shapes.run.idioms import references, verdict
 from gru_shapes.model.spec import make_spec
+from gru_shapes.run.idioms import references, verdict
 
 
 def returned_for(bidirectional: bool) -> dict[str, torch.Tensor]:
@@ -61,7 +61,7 @@ def test_an_empty_batch_keeps_to_the_expected_state() -> None:
     ids=["gru", "lstm-packed", "rnn-unbatched"],
 )
 def test_on_cuda_the_verdicts_are_the_cpus(options: dict[str, object]) -> None:
-    from gru_shapes.api import report_for
+    from gru_shapes.run.pipeline import report_for
 
     gpu, cpu = (report_for(make_spec(device=device, **options)) for device in ("cuda", "cpu"))
     assert [(r.expression, r.shape, r.equals) for r in gpu.idioms] == [

@@ -10,13 +10,13 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from gru_shapes.api import report_for
 from gru_shapes.i18n import language
-from gru_shapes.show.idioms_view import chunks_section, handoff_section, idioms_section
-from gru_shapes.show.markdown import _block
-from gru_shapes.show.render import draw
-from gru_shapes.show.sections import Note, Panel, Section, Table
 from gru_shapes.model.spec import make_spec
+from gru_shapes.run.pipeline import report_for
+from gru_shapes.show.idioms_view import chunks_section, handoff_section, idioms_section
+from gru_shapes.show.layout import Note, Panel, Section, Table
+from gru_shapes.show.markdown import block
+from gru_shapes.show.render import draw
 from tests.test_i18n import lines_of_tables
 
 BUILDERS = (idioms_section, handoff_section, chunks_section)
@@ -87,7 +87,7 @@ def test_korean_sections() -> None:
 
 def test_markdown_keeps_code_as_code_and_rows_whole() -> None:
     parts = sections_of({"bidirectional": True, "chunks": 2, "batch_size": 2}, "en")
-    blocks = [_block(part) for part in parts]
+    blocks = [block(part) for part in parts]
     idioms_table = blocks[0].splitlines()
     assert idioms_table[2] == "| expression | shape | holds |"
     assert all(line.count(" | ") == 2 for line in idioms_table[4:])

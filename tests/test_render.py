@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from gru_shapes.api import report_for
-from gru_shapes.show.render import text
-from gru_shapes.report.report import Check, Report
-from gru_shapes.show.sections import module_call, names
 from gru_shapes.model.spec import make_spec
+from gru_shapes.report import Check, Report
+from gru_shapes.run.pipeline import report_for
+from gru_shapes.show.header import module_call
+from gru_shapes.show.render import text
+from gru_shapes.show.sections import names
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("GRU_SHAPES_UPDATE_GOLDEN") == "1"

@@ -13,11 +13,11 @@ import pytest
 import torch
 from hypothesis import given
 
-from gru_shapes.api import report_for
 from gru_shapes.model.cost import estimate
-from gru_shapes.report.report import build_report
 from gru_shapes.model.shapes import predict
 from gru_shapes.model.spec import make_spec
+from gru_shapes.report import build_report
+from gru_shapes.run.pipeline import report_for
 from tests.strategies import valid_options
 
 SCHEMA = json.loads(resources.files("gru_shapes").joinpath("report.schema.json").read_text())

@@ -9,11 +9,11 @@ import pytest
 import torch
 from hypothesis import given
 
-from gru_shapes.api import report_for
 from gru_shapes.errors import GruShapesError, RunFailure
-from gru_shapes.run.runner import observe
 from gru_shapes.model.shapes import Prediction, predict
 from gru_shapes.model.spec import make_spec
+from gru_shapes.run.pipeline import report_for
+from gru_shapes.run.runner import observe
 from tests.oracle import torch_refuses, torch_shapes
 from tests.strategies import edge_options, valid_options
 

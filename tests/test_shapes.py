@@ -87,7 +87,7 @@ def test_the_shape_model_never_imports_torch() -> None:
 
     code = (
         "import sys, gru_shapes.model.shapes, gru_shapes.model.spec, gru_shapes.report.report, gru_shapes.model.cost, gru_shapes.cli,"
-        " gru_shapes.diagnose.diagnose, gru_shapes.i18n, gru_shapes.show.sections, gru_shapes.show.markdown, gru_shapes.api;"
+        " gru_shapes.diagnose, gru_shapes.i18n, gru_shapes.show.sections, gru_shapes.show.markdown, gru_shapes.api;"
         "print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -9,11 +9,11 @@ import pytest
 import torch
 from hypothesis import given
 
-from gru_shapes.api import report_for
-from gru_shapes.run.runner import _build, _initial_state
 from gru_shapes.model.shapes import predict
 from gru_shapes.model.spec import Spec, make_spec
 from gru_shapes.model.step import Apply, Equation, Ref, Sum, equations, show
+from gru_shapes.run.pipeline import report_for
+from gru_shapes.run.runner import _build, _initial_state
 from gru_shapes.run.step import verify
 from tests.strategies import valid_options
 
@@ -164,9 +164,9 @@ def test_the_step_check_passes_on_cuda(options: dict[str, Any], dtype: str) -> N
 
 
 def test_the_step_section_shows_the_verdict_in_the_reports_language() -> None:
-    from gru_shapes.show.diagram_view import step_section
     from gru_shapes.i18n import language
-    from gru_shapes.show.sections import Note, Table
+    from gru_shapes.show.diagram_view import step_section
+    from gru_shapes.show.layout import Note, Table
 
     report = report_for(make_spec(module="LSTM", bidirectional=True, layers=2, lang="ko"))
     with language("ko"):

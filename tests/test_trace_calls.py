@@ -10,6 +10,8 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from gru_shapes.tracing import calls as trace_calls
+
+
 @given(st.lists(st.integers(1, 9), min_size=1, max_size=6), st.booleans())
 def test_lengths_are_read_back_from_torch_s_packed_sequence(lengths: list[int], batch_first: bool) -> None:
     x = torch.zeros((len(lengths), max(lengths), 2) if batch_first else (max(lengths), len(lengths), 2))

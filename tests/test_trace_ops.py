@@ -15,8 +15,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gru_shapes.tracing import ops as trace_ops
 from gru_shapes.model.follow import Context, Labels, Meaning
+from gru_shapes.tracing import ops as trace_ops
 
 
 def coded(meaning: Meaning) -> tuple[torch.Tensor, list[Labels]]:

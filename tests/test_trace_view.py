@@ -11,9 +11,9 @@ from rich.console import Console
 from torch import nn
 
 from gru_shapes import trace
-from gru_shapes.show.markdown import _block
+from gru_shapes.show.layout import Note, Panel, Table
+from gru_shapes.show.markdown import block
 from gru_shapes.show.render import draw
-from gru_shapes.show.sections import Note, Panel, Table
 from gru_shapes.show.trace_view import markdown, trace_sections
 from tests.test_i18n import lines_of_tables
 from tests.test_trace import example
@@ -58,7 +58,7 @@ def test_every_section_draws_in_both_languages_and_tables_stay_aligned(lang: str
     console = Console(file=io.StringIO(), width=100)
     for part in parts:
         console.print(draw(part))
-        assert _block(part)
+        assert block(part)
     drawn = console.file.getvalue()  # type: ignore[attr-defined]
     for table in lines_of_tables(drawn):
         assert len({cell_len(line) for line in table}) == 1, table

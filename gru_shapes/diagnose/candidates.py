@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any
 
-from gru_shapes.diagnose.diagnose import Shape, layout
+from gru_shapes.diagnose.diagnosis import Shape
+from gru_shapes.diagnose.given import layout
 from gru_shapes.i18n import _
 from gru_shapes.model.shapes import TensorModel
 from gru_shapes.model.spec import Spec

@@ -12,10 +12,11 @@ from itertools import combinations
 from math import prod
 
 from gru_shapes.diagnose.candidates import FRESH_STATE, KINDS, LAYOUT, Candidate, candidates, data_change
-from gru_shapes.model.cost import estimate, human_bytes
-from gru_shapes.diagnose.diagnose import Attempt, Fix, Shape, Unbuilt, _expected, fed_shapes, reading
+from gru_shapes.diagnose.diagnosis import Attempt, Fix, Shape, Unbuilt
+from gru_shapes.diagnose.given import expected, fed_shapes, reading
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _
+from gru_shapes.model.cost import estimate, human_bytes
 from gru_shapes.model.shapes import TensorModel, predict
 from gru_shapes.model.spec import Spec, make_spec
 from gru_shapes.model.validate import DTYPE_BYTES, flag_text
@@ -183,7 +184,7 @@ def _with_shapes(variant: Spec, reshaped: Mapping[str, Shape]) -> Spec:
 
 def _fed_for(variant: Spec) -> dict[str, Shape]:
     """The given tensors as given, and any state the tool supplies in the shape this variant expects."""
-    fed, _supplied = fed_shapes(variant, _expected(reading(variant)))
+    fed, _supplied = fed_shapes(variant, expected(reading(variant)))
     return fed
 
 

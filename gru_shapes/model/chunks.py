@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gru_shapes.model import validate
-from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _
 from gru_shapes.model.spec import Spec
 
@@ -45,21 +43,6 @@ class Chunks:
     def to_dict(self) -> dict[str, Any]:
         """The JSON ``chunks`` object; ``asdict`` turns the nested last batch into one too."""
         return {**asdict(self), "lengths": list(self.lengths)}
-
-
-def chunk_options(given: dict[str, Any], seq_len: int) -> dict[str, Any]:
-    """Validate ``chunks``: a whole number from 1 to the sequence length."""
-    if given.get("chunks") is None:
-        return {}
-    count = validate.whole(given, "chunks", minimum=1)
-    if count > seq_len:
-        raise OptionError(
-            "chunks",
-            _("--chunks must be at most seq_len = {seq_len}, as each chunk holds a step, got {value}").format(
-                seq_len=seq_len, value=count
-            ),
-        )
-    return {"chunks": count}
 
 
 def chunk_lengths(seq_len: int, count: int) -> tuple[int, ...]:

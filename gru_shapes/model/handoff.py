@@ -18,12 +18,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gru_shapes.model import validate
-from gru_shapes.errors import OptionError
 from gru_shapes.i18n import N_, _
 from gru_shapes.model.spec import Spec
-
-DECODER_MODULES = ("GRU", "LSTM", "RNN")
 
 # Each recipe's name (a JSON key) and its title in words.
 TITLES: dict[str, str] = {
@@ -85,26 +81,6 @@ class HandoffRow:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "shape": list(self.shape)}
-
-
-def decoder_options(given: dict[str, Any]) -> dict[str, Any]:
-    """Validate ``decoder_layers``, ``decoder_hidden_size`` and ``decoder_module`` (None: not given)."""
-    found: dict[str, Any] = {}
-    for name in ("decoder_layers", "decoder_hidden_size"):
-        if given.get(name) is not None:
-            found[name] = validate.whole(given, name, minimum=1)
-    module = given.get("decoder_module")
-    if module is not None:
-        by_lower = {name.lower(): name for name in DECODER_MODULES}
-        if not isinstance(module, str) or module.lower() not in by_lower:
-            raise OptionError(
-                "decoder_module",
-                _("--decoder-module must be one of {modules} (any case), got {value!r}").format(
-                    modules=", ".join(DECODER_MODULES), value=module
-                ),
-            )
-        found["decoder_module"] = by_lower[module.lower()]
-    return found
 
 
 def decoder(spec: Spec) -> Decoder:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gru_shapes.model.follow import Context, Labels, Meaning, elements, single
 from gru_shapes.i18n import _
+from gru_shapes.model.follow import Context, Labels, Meaning, elements, single
 from gru_shapes.model.idioms import classify
 from gru_shapes.model.spec import Spec
 

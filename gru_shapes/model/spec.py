@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gru_shapes.model import validate
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import N_, _, language
+from gru_shapes.model import validate
 
 # The long option names (with "_" for "-") and their defaults: the command line's defaults,
 # the keys a batch line may use, and the keyword arguments of make_spec. None means "not given":
@@ -271,9 +271,6 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         # torch runs an empty batch but refuses an empty sequence.
         batch_size = 1 if unbatched else validate.whole(values, "batch_size", minimum=0)
         seq_len = 1 if config.is_cell else validate.whole(values, "seq_len", minimum=1)
-    from gru_shapes.model.chunks import chunk_options  # they build on Spec, so they come late
-    from gru_shapes.model.handoff import decoder_options
-
     return Spec(
         config=config,
         batch_size=batch_size,
@@ -290,8 +287,8 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         max_memory=validate.memory(values["max_memory"]),
         lang=lang,
         options={**given, "module": module},
-        **decoder_options(given),
-        **chunk_options(given, seq_len),
+        **validate.decoder(given),
+        **validate.chunks(given, seq_len),
         hx_form=validate.hx_form(given.get("hx_form"), module, "c0_shape" in given),
         input_dtype=validate.input_dtype(given["input_dtype"]) if "input_dtype" in given else None,
     )

@@ -284,6 +284,7 @@ def seed(value: Any) -> int:
 
 INPUT_DTYPES = (*DTYPES, "int64", "int32")
 HX_FORMS = ("tensor", "tuple")
+DECODER_MODULES = ("GRU", "LSTM", "RNN")
 
 
 def hx_form(value: Any, module_name: str, with_c0: bool = False) -> str:
@@ -311,3 +312,38 @@ def input_dtype(value: Any) -> str:
             ),
         )
     return str(value)
+
+
+def decoder(given: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``decoder_layers``, ``decoder_hidden_size`` and ``decoder_module`` (None: not given)."""
+    found: dict[str, Any] = {}
+    for name in ("decoder_layers", "decoder_hidden_size"):
+        if given.get(name) is not None:
+            found[name] = whole(given, name, minimum=1)
+    module = given.get("decoder_module")
+    if module is not None:
+        by_lower = {name.lower(): name for name in DECODER_MODULES}
+        if not isinstance(module, str) or module.lower() not in by_lower:
+            raise OptionError(
+                "decoder_module",
+                _("--decoder-module must be one of {modules} (any case), got {value!r}").format(
+                    modules=", ".join(DECODER_MODULES), value=module
+                ),
+            )
+        found["decoder_module"] = by_lower[module.lower()]
+    return found
+
+
+def chunks(given: dict[str, Any], seq_len: int) -> dict[str, Any]:
+    """``chunks`` (None: not given): a whole number from 1 to the sequence length."""
+    if given.get("chunks") is None:
+        return {}
+    count = whole(given, "chunks", minimum=1)
+    if count > seq_len:
+        raise OptionError(
+            "chunks",
+            _("--chunks must be at most seq_len = {seq_len}, as each chunk holds a step, got {value}").format(
+                seq_len=seq_len, value=count
+            ),
+        )
+    return {"chunks": count}

@@ -1,62 +1,37 @@
-"""The report: what was asked, what the shape model predicted, what torch returned.
+"""The report: what was asked, what the shape model predicted, what torch returned, the checks
+that compare them, and its JSON contract.
 
 A report never prints and holds no markup; renderers turn it into tables or JSON.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gru_shapes.diagnose.diagnosis import Diagnosis
+from gru_shapes.i18n import _, language
 from gru_shapes.model.chunks import Chunks
 from gru_shapes.model.cost import Cost
-from gru_shapes.diagnose.diagnose import Diagnosis
 from gru_shapes.model.handoff import HandoffRow
-from gru_shapes.i18n import _, language
 from gru_shapes.model.idioms import IdiomRow
 from gru_shapes.model.shapes import LISTED_STEPS, Omitted, Prediction, TensorModel, parameters_of, runs_of
 from gru_shapes.model.spec import Spec
 from gru_shapes.model.step import StepVerification
 from gru_shapes.model.step import to_dict as step_dict
+from gru_shapes.report.observation import Check, Observation
 
 SCHEMA_VERSION = 3
 # The tensors the run builds and feeds, as opposed to those torch returns.
 FED = ("input", "h_0", "c_0")
 
 
-@dataclass(frozen=True)
-class Check:
-    """One thing verified on this run, and whether it held."""
-
-    name: str
-    passed: bool
-    detail: str
-
-
-@dataclass(frozen=True)
-class Observation:
-    """What a real forward pass returned, reduced to plain data."""
-
-    torch_version: str
-    device: str
-    shapes: Mapping[str, tuple[int, ...]]
-    parameters: tuple[tuple[str, tuple[int, ...]], ...]
-    identities: tuple[Check, ...]
-    warnings: tuple[str, ...]
-    batch_sizes: tuple[int, ...] | None = None  # of the PackedSequence torch built
-    # After the forward pass (sequence modules): final-state idioms, decoder hand-off, chunks.
-    idioms: tuple[IdiomRow, ...] = ()
-    handoff: tuple[HandoffRow, ...] | None = None
-    chunks: Chunks | None = None
-    step: StepVerification | None = None  # the step equations recomputed and compared with torch
-
-
 @dataclass(frozen=True, repr=False)
 class Report:
     """The answer to one spec; ``tensors`` carry observed sizes whenever there was a run.
 
-    ``rich.print(report)`` draws its tables, and Jupyter and IPython show them as HTML.
+    Plain data: it never draws itself. :func:`gru_shapes.explain` returns it with display hooks
+    attached (:class:`gru_shapes.show.display.ShownReport`), so that ``rich.print`` and Jupyter draw it.
     """
 
     spec: Spec
@@ -72,29 +47,6 @@ class Report:
         state = "observed" if self.observed else "predicted"
         verdict = "all checks passed" if self.passed else "FAILED"
         return f"<Report nn.{self.spec.module}: {shapes}; {state}, {verdict}>"
-
-    def __rich__(self) -> Any:
-        from gru_shapes.show.render import render  # rich is only needed when drawing
-
-        return render(self)
-
-    def _repr_html_(self) -> str:
-        from gru_shapes.show.render import html
-
-        return html(self)
-
-    def show(self, *names: str, everything: bool = False) -> Any:
-        """The report with more sections drawn, as ``--show`` and ``--all`` draw it: Jupyter and
-        ``rich.print`` show the result. Unknown names raise :class:`~gru_shapes.errors.OptionError`.
-
-        >>> from gru_shapes.api import explain
-        >>> explain(lang="en").show("checks", "cost").names
-        ('index', 'checks', 'cost')
-        """
-        from gru_shapes.show.render import View
-        from gru_shapes.show.sections import chosen
-
-        return View(self, chosen(names, everything))
 
     @property
     def observed(self) -> bool:

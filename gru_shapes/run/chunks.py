@@ -8,8 +8,8 @@ import torch
 
 from gru_shapes.model import chunks as chunking
 from gru_shapes.model.chunks import Chunks, LastBatch
-from gru_shapes.run.idioms import TOLERANCE, compiled
 from gru_shapes.model.spec import Spec
+from gru_shapes.run.expressions import TOLERANCE, compiled
 
 
 def evaluate_chunks(

@@ -11,9 +11,9 @@ from __future__ import annotations
 import torch
 
 from gru_shapes.i18n import _
-from gru_shapes.report.report import Check
 from gru_shapes.model.shapes import Prediction
 from gru_shapes.model.spec import Spec
+from gru_shapes.report import Check
 
 
 def expectations(

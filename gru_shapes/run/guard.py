@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from gru_shapes.model.cost import Cost, human_bytes
 from gru_shapes.errors import RunFailure
 from gru_shapes.i18n import _
+from gru_shapes.model.cost import Cost, human_bytes
 
 # Share of the memory currently available that a run may take by default: room for the estimate's
 # 25% error and for everything else on the machine.

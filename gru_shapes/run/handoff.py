@@ -9,8 +9,8 @@ import torch
 
 from gru_shapes.model import handoff as handing
 from gru_shapes.model.handoff import HandoffRow, Recipe
-from gru_shapes.run.idioms import compiled, namespace
 from gru_shapes.model.spec import Spec
+from gru_shapes.run.expressions import compiled, namespace
 
 
 def build_decoder(spec: Spec, device: torch.device, dtype: torch.dtype) -> torch.nn.Module:

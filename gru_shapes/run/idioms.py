@@ -1,54 +1,17 @@
-"""After the forward pass, on the run's own tensors: each final-state idiom evaluated and judged;
-and, when asked, the hand-off (:mod:`gru_shapes.run.handoff`) and the chunks
-(:mod:`gru_shapes.run.chunks`).
-
-Every expression is run as the very text the report shows, in a namespace of the run's tensors.
+"""The final-state idioms, each evaluated as the very text the report shows on the run's tensors,
+and judged against precise definitions of the quantities people mean to take.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import torch
 
-from gru_shapes.model import handoff as handing
 from gru_shapes.i18n import current
 from gru_shapes.model.idioms import Idiom, IdiomRow, idioms
 from gru_shapes.model.spec import Spec
-
-# Two kernels computing the same numbers agree to about this much, by dtype.
-TOLERANCE = {"float64": 1e-10, "float32": 1e-5, "float16": 1e-2, "bfloat16": 2e-2}
-
-
-def evaluate(
-    spec: Spec, module: torch.nn.Module, fed: dict[str, torch.Tensor], returned: dict[str, torch.Tensor]
-) -> dict[str, Any]:
-    """The ``Observation`` fields this adds: ``idioms``, ``handoff`` and ``chunks``."""
-    if spec.config.is_cell:
-        return {}
-    with torch.inference_mode():
-        rows = evaluate_idioms(spec, returned)
-        # Building and feeding decoders is more than indexing what the run returned: only on request.
-        handoff, carried = None, None
-        if handing.asked(spec):
-            from gru_shapes.run.handoff import evaluate_handoff  # it builds on this module
-
-            handoff = evaluate_handoff(spec, returned)
-        if spec.chunks:
-            from gru_shapes.run.chunks import evaluate_chunks
-
-            carried = evaluate_chunks(spec, module, fed, returned)
-    return {"idioms": rows, "handoff": handoff, "chunks": carried}
-
-
-def namespace(spec: Spec, returned: dict[str, torch.Tensor]) -> dict[str, Any]:
-    """The names an expression may use: the run's tensors, torch, and the lengths as a tensor."""
-    names: dict[str, Any] = {"torch": torch, "nn": torch.nn, "__builtins__": {"len": len}}
-    names.update({key: returned[key] for key in ("output", "h_n", "c_n") if key in returned})
-    if spec.lengths is not None:  # B: the batch, as one writes it beside the lengths
-        names["lengths"], names["B"] = torch.tensor(spec.lengths), len(spec.lengths)
-    return names
+from gru_shapes.run.expressions import TOLERANCE, compiled, namespace
 
 
 def references(spec: Spec, returned: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -113,12 +76,6 @@ def verdict(
 def _idioms(spec: Spec, lang: str) -> tuple[Idiom, ...]:
     """The idioms of a spec in a language: the same question asked again (batch lines) reuses them."""
     return idioms(spec)
-
-
-@functools.lru_cache(maxsize=512)
-def compiled(text: str, mode: str) -> Any:
-    """The expression's code object: the same text compiles once however many runs show it."""
-    return compile(text, "<gru-shapes>", mode)
 
 
 def evaluate_idioms(spec: Spec, returned: dict[str, torch.Tensor]) -> tuple[IdiomRow, ...]:

@@ -15,15 +15,14 @@ from typing import Any
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from gru_shapes.run import idioms as idioms_run
-
-from gru_shapes.run import step as step_run
 from gru_shapes.errors import OptionError, RunFailure
-from gru_shapes.run.expectations import expectations
 from gru_shapes.i18n import _
-from gru_shapes.report.report import Check, Observation
 from gru_shapes.model.shapes import Prediction
 from gru_shapes.model.spec import Spec
+from gru_shapes.report import Check, Observation
+from gru_shapes.run import after
+from gru_shapes.run import step as step_run
+from gru_shapes.run.expectations import expectations
 
 
 def observe(spec: Spec, prediction: Prediction) -> Observation:
@@ -181,7 +180,7 @@ def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype
         identities=tuple(checks),
         warnings=(),
         batch_sizes=batch_sizes,
-        **idioms_run.evaluate(spec, module, fed, returned),
+        **after.evaluate(spec, module, fed, returned),
         step=step,
     )
 

@@ -17,9 +17,9 @@ import torch
 import torch.nn.modules.rnn as rnn_module
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from gru_shapes.diagnose.diagnose import NOT_RUN
-from gru_shapes.run.runner import _failures_explained, resolve_device
+from gru_shapes.diagnose.diagnosis import NOT_RUN
 from gru_shapes.model.spec import Spec
+from gru_shapes.run.runner import _failures_explained, resolve_device
 
 # What torch raises for shapes, dtypes and call forms it refuses.
 REFUSALS = (RuntimeError, ValueError, TypeError, IndexError)

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from gru_shapes.i18n import _
-from gru_shapes.report.report import Report
+from gru_shapes.report import Report
 
 EDGE = 2  # steps drawn at each end of a long sequence; the middle is elided
 NARROW_EDGE = 1  # for a screen too narrow for EDGE steps a side
@@ -68,7 +68,7 @@ def columns(length: int, edge: int = EDGE) -> tuple[int | None, ...]:
 def unrolled(report: Report, edge: int = EDGE) -> Unrolled:
     """The drawing of ``report``'s module, unrolled over its sequence(s).
 
-    >>> from gru_shapes.api import report_for
+    >>> from gru_shapes.run.pipeline import report_for
     >>> from gru_shapes.model.spec import make_spec
     >>> grid = unrolled(report_for(make_spec(layers=2, bidirectional=True, dry_run=True))).grids[0]
     >>> [(row.label, [c.labels for c in row.cells if c and c.labels]) for row in grid.rows]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape, quoteattr
 
 from gru_shapes.show.diagram import Cell, Grid, Row, width
-from gru_shapes.show.sections import Drawing
+from gru_shapes.show.layout import Drawing
 
 FONT = 13  # px, monospace
 COLUMN = 8.4  # px per display column at FONT: a little wider than the glyphs, so text never touches a border
@@ -36,7 +36,7 @@ line.arrow {{ stroke: #59636e; stroke-width: 1.4; }}
 def document(drawing: Drawing) -> str:
     """A standalone SVG file of the drawing.
 
-    >>> from gru_shapes.api import report_for
+    >>> from gru_shapes.run.pipeline import report_for
     >>> from gru_shapes.model.spec import make_spec
     >>> from gru_shapes.show.diagram_view import diagram_section
     >>> (drawing,) = diagram_section(report_for(make_spec(dry_run=True, lang="en")))

@@ -7,7 +7,7 @@ both show the same drawing. Output cells have heavy borders, so the marking surv
 from __future__ import annotations
 
 from gru_shapes.show.diagram import Cell, Grid, Row, width
-from gru_shapes.show.sections import Drawing, Tone
+from gru_shapes.show.layout import Drawing, Tone
 
 Piece = tuple[str, Tone]
 Line = list[Piece]
@@ -20,7 +20,7 @@ _GAP = " ⋯ "
 def lines(drawing: Drawing) -> list[Line]:
     """Every line of the drawing: each grid under its title, then the legend.
 
-    >>> from gru_shapes.api import report_for
+    >>> from gru_shapes.run.pipeline import report_for
     >>> from gru_shapes.model.spec import make_spec
     >>> from gru_shapes.show.diagram_view import diagram_section
     >>> (drawing,) = diagram_section(report_for(make_spec(module="GRUCell", dry_run=True, lang="en")))

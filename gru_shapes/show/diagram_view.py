@@ -5,17 +5,17 @@ No torch and no rendering library; the renderers draw these like any other secti
 
 from __future__ import annotations
 
-from gru_shapes.show.diagram import EDGE, NARROW_EDGE, unrolled
 from gru_shapes.i18n import _
-from gru_shapes.report.report import Report
-from gru_shapes.show.sections import Column, Drawing, Note, Section, Table, Tone
 from gru_shapes.model.step import equations
+from gru_shapes.report import Report
+from gru_shapes.show.diagram import EDGE, NARROW_EDGE, unrolled
+from gru_shapes.show.layout import Column, Drawing, Note, Section, Table, Tone
 
 
 def diagram_section(report: Report) -> list[Section]:
     """The unrolled network of ``report``'s configuration, as one drawing.
 
-    >>> from gru_shapes.api import report_for
+    >>> from gru_shapes.run.pipeline import report_for
     >>> from gru_shapes.model.spec import make_spec
     >>> diagram_section(report_for(make_spec(layers=2, dry_run=True, lang="en")))[0].title
     'unrolled network: 2 rows (layer × direction) × 35 steps'
@@ -59,7 +59,7 @@ def diagram_section(report: Report) -> list[Section]:
 def step_section(report: Report) -> list[Section]:
     """Inside one step: the equations with this configuration's sizes, their terms, and the live check.
 
-    >>> from gru_shapes.api import report_for
+    >>> from gru_shapes.run.pipeline import report_for
     >>> from gru_shapes.model.spec import make_spec
     >>> parts = step_section(report_for(make_spec(module="RNN", lang="en")))
     >>> parts[0].rows[0]

@@ -1,7 +1,7 @@
 """The sections of what comes after the forward pass: taking the final state, handing it to a
 decoder, carrying it across chunks. Plain data for the renderers, as in :mod:`gru_shapes.show.sections`.
 
->>> from gru_shapes.api import report_for
+>>> from gru_shapes.run.pipeline import report_for
 >>> from gru_shapes.model.spec import make_spec
 >>> idioms_section(report_for(make_spec(bidirectional=True)))[0].rows[0][:2]
 ('h_n[-1]', '[1, 32]')
@@ -9,12 +9,12 @@ decoder, carrying it across chunks. Plain data for the renderers, as in :mod:`gr
 
 from __future__ import annotations
 
+from gru_shapes.i18n import N_, _
 from gru_shapes.model import chunks as chunking
 from gru_shapes.model.handoff import TITLES
-from gru_shapes.i18n import N_, _
 from gru_shapes.model.idioms import SHORT
-from gru_shapes.report.report import Report
-from gru_shapes.show.sections import Column, Line, Note, Panel, Section, Table
+from gru_shapes.report import Report
+from gru_shapes.show.layout import Column, Line, Note, Panel, Section, Table
 
 # Shown where a section was asked for but its run was not: each costs more than indexing the run.
 ASK_HANDOFF = N_(

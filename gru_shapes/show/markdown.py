@@ -5,23 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gru_shapes.i18n import language
-from gru_shapes.report.report import Report
-from gru_shapes.show.sections import Column, Drawing, Note, Panel, Section, Table, sections
+from gru_shapes.report import Report
+from gru_shapes.show.layout import Column, Drawing, Note, Panel, Section, Table
+from gru_shapes.show.sections import sections
 
 
 def markdown(report: Report, show: Iterable[str] | None = None) -> str:
     """Every section of the report as Markdown: panels as quotes, tables as pipe tables.
 
-    >>> from gru_shapes.api import report_for
+    >>> from gru_shapes.run.pipeline import report_for
     >>> from gru_shapes.model.spec import make_spec
     >>> print(markdown(report_for(make_spec(dry_run=True, lang="en"))).splitlines()[0].rstrip())
     > **gru-shapes**
     """
     with language(report.spec.lang):
-        return "\n\n".join(_block(section) for section in sections(report, show)) + "\n"
+        return "\n\n".join(block(section) for section in sections(report, show)) + "\n"
 
 
-def _block(section: Section) -> str:
+def block(section: Section) -> str:
     if isinstance(section, Panel):
         return _panel(section)
     if isinstance(section, Table):

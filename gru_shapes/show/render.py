@@ -1,4 +1,4 @@
-"""The report as rich renderables: terminal tables, and the SVG export of them.
+"""The report as rich renderables: the terminal's tables, panels, notes and drawings.
 
 Texts come from :mod:`gru_shapes.show.sections`; this module only draws them. Every text is passed as
 ``Text``, never as markup, so brackets such as ``[32:]`` show as they are.
@@ -6,11 +6,9 @@ Texts come from :mod:`gru_shapes.show.sections`; this module only draws them. Ev
 
 from __future__ import annotations
 
-import html as html_text
 import io
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Literal
 
 from rich import box
@@ -21,12 +19,13 @@ from rich.panel import Panel as RichPanel
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from gru_shapes.i18n import language
+from gru_shapes.report import Report
 from gru_shapes.show.diagram import Unrolled
 from gru_shapes.show.diagram_text import Line as DrawnLine
 from gru_shapes.show.diagram_text import grid_lines
-from gru_shapes.i18n import _, language
-from gru_shapes.report.report import Report
-from gru_shapes.show.sections import Drawing, Note, Panel, Section, Table, Tone, sections
+from gru_shapes.show.layout import Drawing, Note, Panel, Section, Table, Tone
+from gru_shapes.show.sections import sections
 
 # Readable on dark and light backgrounds alike: no yellow (lost on white), no blue (lost on
 # black), and bold for red, which many dark themes draw too dark otherwise.
@@ -56,136 +55,14 @@ def text(report: Report, width: int | None, styled: bool, show: Iterable[str] | 
 
 def printed(renderable: RenderableType, width: int | None, styled: bool) -> str:
     """Any renderable as terminal text: styled, or plain with no trailing spaces for pipes."""
-    console = _console(width, "auto" if styled else None)
+    console = recording_console(width, "auto" if styled else None)
     console.print(renderable)
     drawn: str = console.file.getvalue()  # type: ignore[attr-defined]
     # rich pads titles and notes to the table's width: nobody wants those spaces in a file.
     return drawn if styled else re.sub(r"[ \t]+$", "", drawn, flags=re.MULTILINE)
 
 
-def svg(report: Report, width: int = 100, show: Iterable[str] | None = None) -> str:
-    """The tables as a standalone SVG image, as a terminal of ``width`` columns would show them."""
-    with language(report.spec.lang):
-        return svg_document(sections(report, show), f"gru-shapes · nn.{report.spec.module}", width)
-
-
-def svg_document(parts: Sequence[Section], title: str, width: int = 100) -> str:
-    """Sections as one SVG image: the text sections through rich's SVG export, as a terminal of
-    ``width`` columns shows them, and each drawing below them as vector shapes (rectangles, arrows,
-    text), nested ``<svg>`` elements of one document. Without drawings it is rich's export alone."""
-    console = _console(width, "truecolor")
-    drawings = [part for part in parts if isinstance(part, Drawing)]
-    for part in parts:
-        if isinstance(part, Drawing):
-            note = _("{title}: drawn below as a vector diagram").format(title=part.title)
-            console.print(Text(note, style="bold"))
-        else:
-            console.print(draw(part))
-    exported = fit_svg(console.export_svg(title=title))
-    return _with_drawings(exported, drawings) if drawings else exported
-
-
-def _with_drawings(exported: str, drawings: list[Drawing]) -> str:
-    from gru_shapes.show.diagram_svg import element
-
-    match = re.match(r'<svg class="rich-terminal" viewBox="0 0 ([\d.]+) ([\d.]+)"', exported)
-    assert match is not None, "rich's SVG export starts with its viewBox"
-    total_width, top = float(match[1]), float(match[2])
-    opening = match[0] + f' x="0" y="0" width="{total_width:.1f}" height="{top:.1f}"'
-    nested = [opening + exported[match.end() :]]
-    for drawing in drawings:
-        body, drawn_width, drawn_height = element(drawing)
-        nested.append(
-            f'<svg x="0" y="{top:.1f}" width="{drawn_width:.1f}" height="{drawn_height:.1f}" '
-            f'viewBox="0 0 {drawn_width:.1f} {drawn_height:.1f}">\n{body}</svg>'
-        )
-        total_width, top = max(total_width, drawn_width), top + drawn_height
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_width:.0f}" height="{top:.0f}" '
-        f'viewBox="0 0 {total_width:.0f} {top:.0f}">\n' + "\n".join(nested) + "\n</svg>\n"
-    )
-
-
-def html(report: Report, width: int = 110, show: Iterable[str] | None = None) -> str:
-    """The tables as an HTML fragment with inline styles, for notebooks."""
-    return html_of(render(report, show), width)
-
-
-def html_of(renderable: RenderableType, width: int = 110) -> str:
-    """Any renderable as an HTML fragment with inline styles, Korean held at two columns a syllable."""
-    console = _console(width, "truecolor")
-    console.print(renderable)
-    page = (
-        "<pre style=\"font-family: Menlo, Consolas, 'DejaVu Sans Mono', 'D2Coding', monospace; "
-        'line-height: 1.2">{code}</pre>'
-    )
-    return _wide_cells(console.export_html(inline_styles=True, code_format=page))
-
-
-@dataclass(frozen=True)
-class View:
-    """A report drawn with chosen sections (``report.show("cost")``): displays itself in Jupyter
-    and with ``rich.print``, as the report itself does with the default view."""
-
-    report: Report
-    names: tuple[str, ...]
-
-    def __rich__(self) -> Group:
-        return render(self.report, self.names)
-
-    def _repr_html_(self) -> str:
-        return html(self.report, show=self.names)
-
-    def __repr__(self) -> str:
-        return f"{self.report!r} showing {', '.join(self.names) or 'the default view'}"
-
-
-_SVG_TEXT = re.compile(r'(<text [^>]*?textLength=")([0-9.]+)("[^>]*>)([^<]*)(</text>)')
-_SVG_FONT = re.compile(r"@font-face \{.*?\}\s*", re.DOTALL)
-
-
-def fit_svg(image: str) -> str:
-    """Size every text run by the cells it takes, and draw it with fonts found offline.
-
-    rich gives each run ``textLength`` = characters × cell width, which squeezes Korean (two
-    cells a syllable) into half its room. Its web fonts come from a CDN: without them box lines
-    break apart, so the image names local monospace fonts and a size whose box glyphs join.
-    """
-
-    def measured(match: re.Match[str]) -> str:
-        content = html_text.unescape(match.group(4))
-        cell = float(match.group(2)) / max(len(content), 1)
-        length = f"{cell * cell_len(content):g}"
-        return match.group(1) + length + match.group(3) + match.group(4) + match.group(5)
-
-    image = _SVG_TEXT.sub(measured, image)
-    image = _SVG_FONT.sub("", image)
-    # Local fonts' box glyphs span about 1.16 em; rich's lines are 1.22 × 20 px apart: at 21 px
-    # they meet (widths stay exact, textLength fixes them).
-    image = image.replace("font-size: 20px;", "font-size: 21px;")
-    return image.replace(
-        "font-family: Fira Code, monospace;",
-        "font-family: 'DejaVu Sans Mono', Menlo, Consolas, 'D2Coding', monospace;",
-    )
-
-
-def _wide_cells(page: str) -> str:
-    """Give each wide character (Korean) exactly two columns in the notebook's HTML, as in a
-    terminal, so that the tables' lines stay aligned whatever font the browser picks."""
-
-    def wrapped(match: re.Match[str]) -> str:
-        return f'<span style="display:inline-block;width:2ch">{match.group(0)}</span>'
-
-    parts = re.split(r"(<[^>]*>)", page)
-    return "".join(
-        part
-        if part.startswith("<")
-        else re.sub(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]", wrapped, part)
-        for part in parts
-    )
-
-
-def _console(width: int | None, color_system: Literal["auto", "truecolor"] | None) -> Console:
+def recording_console(width: int | None, color_system: Literal["auto", "truecolor"] | None) -> Console:
     """A console that draws into memory and records, for the caller to write out or export;
     ``None`` for no styles at all."""
     return Console(

@@ -2,7 +2,7 @@
 call in a loop folded together), what the model did with the results, the verdict and the error.
 
 Drawn by the same renderers as a report (:func:`gru_shapes.render.draw`,
-:func:`gru_shapes.markdown._block`); with ``full`` each distinct configuration's standalone report
+:func:`gru_shapes.markdown.block`); with ``full`` each distinct configuration's standalone report
 follows its first call, section by section.
 """
 
@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from gru_shapes.i18n import _, language
-from gru_shapes.show.sections import Column, Line, Note, Panel, Section, Table, module_call, sections
+from gru_shapes.show.header import module_call
+from gru_shapes.show.layout import Column, Line, Note, Panel, Section, Table
+from gru_shapes.show.sections import sections
 from gru_shapes.tracing.traced import Trace, TracedCall
 
 # The trace's own section names; later every report section name may be added (--show input,...).
@@ -210,14 +212,14 @@ def text(trace: Trace, width: int | None, styled: bool, shown: Sequence[str] = D
 
 def html(trace: Trace) -> str:
     """The trace as inline-styled HTML, for notebooks."""
-    from gru_shapes.show.render import html_of
+    from gru_shapes.show.notebook import html_of
 
     return html_of(render(trace))
 
 
 def markdown(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> str:
     """The trace as GitHub Markdown."""
-    from gru_shapes.show.markdown import _block
+    from gru_shapes.show.markdown import block
 
     with language(trace.lang):
-        return "\n\n".join(_block(section) for section in trace_sections(trace, shown)) + "\n"
+        return "\n\n".join(block(section) for section in trace_sections(trace, shown)) + "\n"

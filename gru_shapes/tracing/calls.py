@@ -11,11 +11,11 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from gru_shapes.model.follow import Context, Meaning
 from gru_shapes.i18n import _, current
+from gru_shapes.model.follow import Context, Meaning
 from gru_shapes.model.spec import Spec, make_spec
-from gru_shapes.tracing.traced import Fed
 from gru_shapes.model.validate import DTYPES
+from gru_shapes.tracing.traced import Fed
 
 
 def tensors_in(value: Any) -> Iterator[torch.Tensor]:

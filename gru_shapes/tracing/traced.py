@@ -3,7 +3,7 @@ the error it stopped at (no torch here; :mod:`gru_shapes.tracing.tracer` records
 
 Each call carries the :class:`~gru_shapes.spec.Spec` of its configuration and real shapes; its
 report is the standalone tool's report for that spec, built by the same pipeline
-(:func:`gru_shapes.api.report_for`) when first asked for, once per distinct spec.
+(:func:`gru_shapes.run.pipeline.report_for`) when first asked for, once per distinct spec.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from gru_shapes.api import report_for
-from gru_shapes.report.report import Report
 from gru_shapes.model.spec import Spec
+from gru_shapes.report import Report
+from gru_shapes.run.pipeline import report_for
 
 # Version of the trace document (trace.schema.json); each call's report follows report.schema.json.
 TRACE_SCHEMA_VERSION = 1
@@ -140,7 +140,8 @@ class TraceError:
 class Trace:
     """Every recurrent call of one forward pass of a model, in call order, and the error if any.
 
-    ``rich.print(trace)`` draws it; ``trace.to_dict()`` is ``gru-shapes trace --json``.
+    Plain data: :func:`gru_shapes.trace` returns it with display hooks attached
+    (:class:`gru_shapes.show.display.ShownTrace`); ``trace.to_dict()`` is ``gru-shapes trace --json``.
     """
 
     model: str
@@ -153,16 +154,6 @@ class Trace:
     def __repr__(self) -> str:
         state = f"error {self.error.type}" if self.error else "ran"
         return f"<Trace {self.model}: {len(self.calls)} recurrent call(s), {state}>"
-
-    def __rich__(self) -> Any:
-        from gru_shapes.show.trace_view import render  # rich is only needed when drawing
-
-        return render(self)
-
-    def _repr_html_(self) -> str:
-        from gru_shapes.show.trace_view import html
-
-        return html(self)
 
     @property
     def pitfalls(self) -> tuple[Use, ...]:

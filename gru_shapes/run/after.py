@@ -1,0 +1,32 @@
+"""After the forward pass, on the run's own tensors: the final-state idioms evaluated and judged,
+and, when asked, the decoder hand-off and the chunked run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from gru_shapes.model import handoff as handing
+from gru_shapes.model.spec import Spec
+from gru_shapes.run.chunks import evaluate_chunks
+from gru_shapes.run.handoff import evaluate_handoff
+from gru_shapes.run.idioms import evaluate_idioms
+
+
+def evaluate(
+    spec: Spec, module: torch.nn.Module, fed: dict[str, torch.Tensor], returned: dict[str, torch.Tensor]
+) -> dict[str, Any]:
+    """The ``Observation`` fields this adds: ``idioms``, ``handoff`` and ``chunks``."""
+    if spec.config.is_cell:
+        return {}
+    with torch.inference_mode():
+        rows = evaluate_idioms(spec, returned)
+        # Building and feeding decoders is more than indexing what the run returned: only on request.
+        handoff, carried = None, None
+        if handing.asked(spec):
+            handoff = evaluate_handoff(spec, returned)
+        if spec.chunks:
+            carried = evaluate_chunks(spec, module, fed, returned)
+    return {"idioms": rows, "handoff": handoff, "chunks": carried}
