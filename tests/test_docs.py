@@ -1,5 +1,6 @@
 """The documentation stays true: the notebook walkthrough's commands return what it shows, the sample output
-in the README and on the docs pages is the tool's own, and every README link into docs/ resolves."""
+in the README and on the docs pages is the tool's own, every README link into docs/ resolves, and every docs page is in
+the site's navigation."""
 
 from __future__ import annotations
 
@@ -90,6 +91,25 @@ def test_every_readme_link_into_the_repository_resolves() -> None:
     # Every docs page is reachable from the README.
     linked = {target.split("#", 1)[0] for target in local}
     assert {f"docs/{page.name}" for page in DOCS.glob("*.md")} <= linked
+
+
+def _nav_pages() -> list[str]:
+    """The pages mkdocs.yml's nav lists, in order (read as text: the test extra has no YAML parser)."""
+    config = (ROOT / "mkdocs.yml").read_text()
+    nav = config.split("\nnav:\n", 1)[1]
+    lines = []
+    for line in nav.splitlines():
+        if line and not line.startswith(" "):
+            break  # the next top-level key
+        lines.append(line)
+    return re.findall(r"^\s+- (?:[^:\n]+:\s*)?(\S+\.md)\s*$", "\n".join(lines), flags=re.MULTILINE)
+
+
+def test_every_docs_page_is_in_the_nav_once() -> None:
+    pages = _nav_pages()
+    assert len(pages) == len(set(pages)), pages
+    assert sorted(pages) == sorted(page.name for page in DOCS.glob("*.md"))
+    assert pages[0] == "index.md"
 
 
 @pytest.mark.parametrize(
