@@ -1,9 +1,10 @@
 """The documentation stays true: the notebook walkthrough's commands return what it shows, the sample output
-in the README and on the docs pages is the tool's own, every README link into docs/ resolves, and every docs page is in
-the site's navigation."""
+in the README and on the docs pages is the tool's own, every README link into docs/ resolves, every docs page is in
+the site's navigation, and the reference pages name every option, batch key and keyword the tool takes."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import shlex
@@ -110,6 +111,51 @@ def test_every_docs_page_is_in_the_nav_once() -> None:
     assert len(pages) == len(set(pages)), pages
     assert sorted(pages) == sorted(page.name for page in DOCS.glob("*.md"))
     assert pages[0] == "index.md"
+
+
+def test_the_cli_reference_names_every_option_of_every_command() -> None:
+    import typer.main
+
+    from gru_shapes.cli import app
+
+    reference = (DOCS / "cli.md").read_text()
+    main = typer.main.get_command(app)
+    commands = {"gru-shapes": main, **{f"gru-shapes {name}": c for name, c in main.commands.items()}}
+    assert set(commands) == {"gru-shapes", "gru-shapes batch", "gru-shapes trace"}
+    for name, command in commands.items():
+        assert f"## {name}" in reference, name
+        for param in command.params:
+            for option in [*param.opts, *param.secondary_opts]:
+                if option.startswith("-"):
+                    named = re.search(rf"`[^`\n]*(?<![\w-]){re.escape(option)}(?![\w-])[^`\n]*`", reference)
+                    assert named, f"{name} {option} is not in docs/cli.md"
+
+
+def test_the_batch_keys_listed_are_the_tools() -> None:
+    from gru_shapes.spec import DEFAULTS
+
+    reference = (DOCS / "cli.md").read_text()
+    flowing = " ".join(reference.split())
+    listed = flowing.split("whose keys are the long option names with `_` for `-` (", 1)[1].split(");", 1)[0]
+    assert re.findall(r"`(\w+)`", listed) == list(DEFAULTS)
+
+
+def test_the_documented_signature_of_explain_is_its_own() -> None:
+    from gru_shapes import explain
+
+    page = (DOCS / "python.md").read_text()
+    shown = page.split("Its signature is\n\n```python\n", 1)[1].split("```", 1)[0]
+    parameters = inspect.signature(explain).parameters.values()
+    written = []
+    for parameter in parameters:
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and not any(w == "*" for w in written):
+            written.append("*")
+        default = parameter.default
+        written.append(
+            parameter.name if default is inspect.Parameter.empty else f"{parameter.name}={default!r}"
+        )
+    expected = "explain(" + ", ".join(written) + ")"
+    assert " ".join(shown.split()).replace("'", '"') == expected.replace("'", '"')
 
 
 @pytest.mark.parametrize(
