@@ -1,4 +1,5 @@
-"""Draw the README's diagrams of the unrolled network, as vector SVG, from real runs.
+"""Draw the diagrams of the unrolled network that the README and docs/pictures.md show, as vector SVG,
+from real runs.
 
     python scripts/diagrams.py [FOLDER]      # default: docs/
 

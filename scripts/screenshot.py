@@ -1,4 +1,5 @@
-"""Draw the README's screenshot: `gru-shapes --layers 2 --bidirectional` as SVG, the whole default view.
+"""Draw the screenshot of the README and the docs' home page: `gru-shapes --layers 2 --bidirectional`
+as SVG, the whole default view.
 
     python scripts/screenshot.py [docs/screenshot.svg]
 

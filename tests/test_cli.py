@@ -220,6 +220,7 @@ def test_the_installed_command_and_module_entry_point(args: list[str]) -> None:
         assert result.stderr == "gru-shapes: error: --layers must be a whole number of at least 1, got -1\n"
 
 
+# The examples of docs/modules.md (and the README), each run and its shapes checked.
 README_EXAMPLES = [
     (["--module", "lstm", "--proj-size", "8", "--layers", "2", "--bidirectional"], "h_n", [4, 1, 8]),
     (["--module", "lstm", "--proj-size", "8", "--layers", "2", "--bidirectional"], "c_n", [4, 1, 32]),

@@ -260,7 +260,7 @@ def test_an_svg_with_a_drawing_nests_the_vector_picture_below_the_text() -> None
     assert svg_document([Note("only text", tone="plain")], "t", 100).startswith('<svg class="rich-terminal"')
 
 
-def test_the_diagrams_script_draws_the_readme_images(tmp_path: Path) -> None:
+def test_the_diagrams_script_draws_the_documented_images(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "scripts/diagrams.py", str(tmp_path)], cwd=ROOT, check=True)
     drawn = sorted(path.name for path in tmp_path.iterdir())
     assert drawn == ["diagram-packed.svg", "diagram.ko.svg", "diagram.svg"]
@@ -274,5 +274,6 @@ def test_the_diagrams_script_draws_the_readme_images(tmp_path: Path) -> None:
     }
     assert "1층 →" in korean and "h_n[3]" in korean
     assert "diagram.ko.svg" in (ROOT / "docs" / "notebook.md").read_text()
-    readme = (ROOT / "README.md").read_text()
-    assert "docs/diagram.svg" in readme and "docs/diagram-packed.svg" in readme
+    pictures = (ROOT / "docs" / "pictures.md").read_text()
+    assert "](diagram.svg)" in pictures and "](diagram-packed.svg)" in pictures
+    assert "](docs/diagram.svg)" in (ROOT / "README.md").read_text()

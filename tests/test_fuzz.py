@@ -1,5 +1,5 @@
 """Fuzzing the command line and batch mode with odd numbers, odd bytes, huge values, deep nesting,
-closed streams and Ctrl-C: never a traceback, never an exit status the README does not document,
+closed streams and Ctrl-C: never a traceback, never an exit status the docs do not document,
 never a batch with fewer answers than lines, and every report printed validates against the schema.
 
 Most examples are refusals and dry runs, which never import torch, so they are cheap; the examples
@@ -33,7 +33,7 @@ from tests.conftest import Cli
 
 ROOT = Path(__file__).parent.parent
 SCALE = int(os.environ.get("GRU_SHAPES_FUZZ", "1"))
-# The exit statuses the README's table documents.
+# The exit statuses the table in docs/cli.md documents (a test below holds the two together).
 DOCUMENTED = {0, 1, 2, 130, 141}
 SCHEMA = json.loads(resources.files("gru_shapes").joinpath("report.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -52,6 +52,12 @@ def examples(count: int) -> settings:
 def check_report(document: dict[str, Any]) -> None:
     VALIDATOR.validate(document)
     assert len(json.dumps(document)) < MAX_REPORT_CHARS
+
+
+def test_the_documented_exit_statuses_are_these() -> None:
+    reference = (ROOT / "docs" / "cli.md").read_text()
+    table = reference.split("## Exit status and errors\n", 1)[1].strip().split("\n\n", 1)[0]
+    assert {int(row.split("|")[1]) for row in table.splitlines()[2:]} == DOCUMENTED
 
 
 # Odd numbers: digits int() reads or refuses that are not ASCII, signs, separators, exponents,

@@ -178,11 +178,10 @@ def test_idioms_speak_korean() -> None:
     assert first.pitfall is not None and "h_n[-2]" in first.pitfall
 
 
-def test_the_readme_example_is_what_the_tool_prints(cli: Cli) -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    shown = readme.split("jq -c '.idioms[] | [.expression, .shape, .equals]'\n```\n\n```\n", 1)[1].split(
-        "```"
-    )[0]
+def test_the_documented_example_is_what_the_tool_prints(cli: Cli) -> None:
+    page = (Path(__file__).parent.parent / "docs" / "after.md").read_text()
+    command = "jq -c '.idioms[] | [.expression, .shape, .equals]'\n```\n\n```\n"
+    shown = page.split(command, 1)[1].split("```")[0]
     report = cli.json("--layers", "2", "--bidirectional", "--batch-size", "3")
     printed = [
         json.dumps([r["expression"], r["shape"], r["equals"]], separators=(",", ":"))

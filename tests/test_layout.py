@@ -183,3 +183,13 @@ def test_importing_everything_before_the_run_leaves_torch_unloaded() -> None:
     code = f"import sys\nfor name in {sorted(light)!r}:\n    __import__(name)\nprint('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_the_documented_layout_names_every_module() -> None:
+    page = (PACKAGE.parent / "docs" / "layout.md").read_text()
+    missing = [
+        name
+        for name, path in MODULES.items()
+        if path.name not in ("__init__.py", "__main__.py") and f"  {path.name}" not in page
+    ]
+    assert not missing, missing

@@ -119,13 +119,17 @@ def test_the_installed_command_does_not_need_torch_for_help() -> None:
     assert result.returncode == 0 and "--input-shape" in result.stdout
 
 
-def test_the_readme_shows_what_the_trace_of_the_buggy_example_prints(cli: Cli) -> None:
-    readme = (EXAMPLES.parent / "README.md").read_text()
-    after = readme.split("The shape bug of `examples/buggy.py`", 1)[1]
+def test_the_docs_show_what_the_trace_of_the_buggy_example_prints(cli: Cli) -> None:
+    page = (EXAMPLES.parent / "docs" / "trace.md").read_text()
+    after = page.split("The shape bug of `examples/buggy.py`", 1)[1]
     shown = after.split("```\n", 2)[1]
     result = cli("trace", "examples/buggy.py:build", env={"COLUMNS": "100"})
     assert result.exit_code == 1, result.output
     assert result.stdout == shown
+    # The README quotes the verdict alone: its lines, as printed.
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    quoted = readme.split("gru-shapes trace examples/buggy.py:build", 1)[1].split("```\n", 3)[2]
+    assert quoted.startswith("verdict: ") and quoted in result.stdout
 
 
 def test_what_the_model_prints_goes_to_stderr_and_json_stays_alone(cli: Cli, tmp_path: Path) -> None:
