@@ -23,6 +23,7 @@ from gru_shapes.i18n import LANGS, N_, current, language
 from gru_shapes.model.spec import DEFAULTS, make_spec
 from gru_shapes.model.validate import DTYPES, MODULES
 from gru_shapes.report import Report
+from gru_shapes.run import threads
 from gru_shapes.show.formats import output_format as output_format_of
 from gru_shapes.show.formats import styled, terminal_width
 from gru_shapes.show.sections import chosen as chosen_sections
@@ -317,6 +318,8 @@ def _draw(report: Report, output_format: str, show: tuple[str, ...] | None = Non
 def main() -> None:
     """The command line, after :func:`gru_shapes.entry.main` has made Ctrl-C quiet."""
     guard_stdout()
+    # The process is ours: small runs may take one thread (gru_shapes.run.threads).
+    threads.own_process()
     # After `import torch` each full garbage collection walks hundreds of thousands of objects
     # (about 60 ms here); a one-shot command creates no garbage worth that.
     gc.disable()

@@ -98,3 +98,54 @@ def test_a_missing_gpu_names_the_device_key() -> None:
     out = io.StringIO()
     run_batch(['{"device": "cuda"}'], out)
     assert json.loads(out.getvalue())["error"]["option"] == "device"
+
+
+def varied(i: int) -> dict[str, Any]:
+    """Line ``i`` of the benchmark's 1,000 varied lines (benchmarks/run.py)."""
+    return {
+        "layers": 1 + i % 3,
+        "bidirectional": i % 2 == 1,
+        "hidden_size": 8 + i % 40,
+        "seq_len": 5 + i % 30,
+        "batch_size": 1 + i % 4,
+    }
+
+
+# A sample of the varied lines, each asked twice or more so that a kept module and a kept step check
+# are reused, plus lines whose module warns when it is built or run.
+SAMPLE = [varied(i) for i in (0, 7, 120, 359, 7, 0, 481, 120)] + [{"dropout": 0.5}, {"dropout": 0.5}]
+
+
+def _options(line: dict[str, Any]) -> list[str]:
+    words: list[str] = []
+    for key, value in line.items():
+        flag = "--" + key.replace("_", "-")
+        words += ([flag] if value else []) if isinstance(value, bool) else [flag, str(value)]
+    return words
+
+
+def test_batch_answers_are_byte_for_byte_the_one_shot_answers() -> None:
+    # Separate processes: the one-shot runs start with nothing kept, the batch reuses what it kept.
+    batch = subprocess.run(
+        [sys.executable, "-m", "gru_shapes", "batch"],
+        input="".join(json.dumps(line) + "\n" for line in SAMPLE),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    answers = batch.stdout.splitlines()
+    assert len(answers) == len(SAMPLE)
+    alone: dict[str, str] = {}
+    for line, answer in zip(SAMPLE, answers, strict=True):
+        key = json.dumps(line)
+        if key not in alone:
+            shown = subprocess.run(
+                [sys.executable, "-m", "gru_shapes", "--json", *_options(line)],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                check=True,
+            )
+            alone[key] = json.dumps(json.loads(shown.stdout), ensure_ascii=False)
+        assert answer == alone[key], line

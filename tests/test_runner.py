@@ -256,3 +256,25 @@ def test_the_pasted_check_details_hold_in_python() -> None:
                 assert eval(
                     check.detail, {"torch": torch, "gru": gru, "input": input, "output": output, "h_n": h_n}
                 )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"layers": 2, "bidirectional": True}, {"module": "LSTM", "proj_size": 4}, {"module": "GRUCell"}],
+    ids=["gru", "lstm-proj", "cell"],
+)
+def test_a_kept_module_feeds_exactly_what_a_fresh_build_feeds(options: dict[str, Any]) -> None:
+    from gru_shapes.run import runner
+
+    spec = make_spec(**options)
+    shapes = {t.key: t.shape for t in predict(spec).tensors}
+    runner._built.clear()
+    fresh_module, fresh = runner._build(spec, shapes, "cpu", torch.float32)
+    kept_module, kept = runner._build(spec, shapes, "cpu", torch.float32)
+    assert kept_module is fresh_module  # built once
+    assert fresh.keys() == kept.keys()
+    assert all(torch.equal(fresh[key], kept[key]) for key in fresh)
+    # And the caller's generator is left as it was, kept or not.
+    state = torch.random.get_rng_state()
+    runner._build(spec, shapes, "cpu", torch.float32)
+    assert torch.equal(torch.random.get_rng_state(), state)

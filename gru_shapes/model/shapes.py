@@ -6,12 +6,13 @@ the tensors torch really returns.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from math import prod
 
-from gru_shapes.i18n import N_, _
+from gru_shapes.i18n import N_, _, current
 from gru_shapes.model.spec import ModuleConfig, Spec
 
 DIRECTIONS = ("forward", "backward")
@@ -136,6 +137,12 @@ def predict(spec: Spec) -> Prediction:
     >>> [(t.key, t.shape) for t in predict(make_spec(module="LSTMCell", unbatched=True)).tensors]
     [('input', (10,)), ('h_0', (32,)), ('c_0', (32,)), ('h_1', (32,)), ('c_1', (32,))]
     """
+    return _predicted(spec, current())
+
+
+@functools.lru_cache(maxsize=256)
+def _predicted(spec: Spec, lang: str) -> Prediction:
+    # Pure and frozen, in the language of its texts: a batch asking the same spec again reuses it.
     config = spec.config
     lstm = config.family == "LSTM"
     first, last = ("h_0", "c_0"), (("h_1", "c_1") if config.is_cell else ("h_n", "c_n"))

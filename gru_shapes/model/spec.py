@@ -7,6 +7,7 @@ Every value a user gives passes through :func:`make_spec`, whichever door it cam
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 from gru_shapes.errors import OptionError
@@ -137,6 +138,11 @@ class ModuleConfig:
 
     def keywords(self) -> dict[str, Any]:
         """The constructor's keyword arguments, in the order torch documents them."""
+        return dict(self._keyword_items)
+
+    @cached_property
+    def _keyword_items(self) -> tuple[tuple[str, Any], ...]:
+        # Asked for on every run and every report: worked out once per configuration.
         every = asdict(self)
         del every["module"]
         if self.is_cell:
@@ -155,7 +161,7 @@ class ModuleConfig:
             names.insert(names.index("bias") + self.is_cell, "nonlinearity")
         if self.module == "LSTM":
             names.append("proj_size")
-        return {name: every[name] for name in names}
+        return tuple((name, every[name]) for name in names)
 
 
 @dataclass(frozen=True)

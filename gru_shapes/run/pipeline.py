@@ -11,7 +11,7 @@ from gru_shapes.model.cost import estimate
 from gru_shapes.model.shapes import predict
 from gru_shapes.model.spec import Spec
 from gru_shapes.report import Report, build_report
-from gru_shapes.run import guard
+from gru_shapes.run import guard, threads
 
 
 def report_for(spec: Spec) -> Report:
@@ -45,6 +45,7 @@ def _report(spec: Spec) -> Report:
     from gru_shapes.run.runner import observe
     from gru_shapes.run.trial import attempt
 
+    threads.fit(explained, cost)
     diagnosis = None
     if asked:
         budget = (
