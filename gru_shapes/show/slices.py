@@ -67,7 +67,7 @@ def named(report: Report, mentioned: Iterable[str] = ()) -> tuple[Slice, ...]:
 
     if config.is_cell:
         for key in ("h_1", "c_1")[: 1 + (config.family == "LSTM")]:
-            found[key] = Slice(key, ((0, 0, 0),), _("the next state"), None, key)
+            found[key] = Slice(key, ((0, 0, 0),), _("the next state"), None, "step")
         return tuple(found.values())
     states = ("h_n", "c_n") if config.family == "LSTM" else ("h_n",)
     for key in states:
