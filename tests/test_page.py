@@ -166,3 +166,15 @@ def test_any_configuration_makes_a_page_whose_slices_are_all_mapped(options: dic
     parsed = _Page(page)
     assert set(parsed.slices) <= {entry["x"] for entry in parsed.map["slices"]}
     assert external_references(page) == []
+
+
+def test_a_very_long_sequence_links_what_it_can_without_labelling_every_step() -> None:
+    """Ten million steps: the final states and the ends of output are linked at once; the halves of
+    output (ten million cells each) are not, as no drawing of five columns needs them."""
+    report = report_for(make_spec(seq_len=10_000_000, bidirectional=True, dry_run=True))
+    mapped = {e["x"]: e for e in _Page(document(report)).map["slices"]}
+    assert mapped["h_n[1]"]["cells"] == ["0,1,0"] and mapped["output[:, -1]"]["cells"] == [
+        "0,0,9999999",
+        "0,1,9999999",
+    ]
+    assert "output[..., :32]" not in mapped and "output[:, -1, :32]" in mapped

@@ -16,9 +16,9 @@ by a formula of its own. No torch: the tests compare these cells with torch's te
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast, overload
 
 from gru_shapes.i18n import _
 from gru_shapes.model.follow import Axis, Context, Meaning, elements
@@ -36,6 +36,10 @@ CellRef = tuple[int, ...]
 
 # The final states a prose line may mention: linked when the page knows them.
 MENTION = re.compile(r"(?<![\w.\]])(?:h_n|c_n)\[-?\d+\]")
+# A slice holding more cells than this is not linked: its labels would take seconds to follow, for a
+# drawing that shows a few steps at each end (the halves of output over 100,000 steps, or h_n[0] of
+# 5,000 sequences); the reading stays under a fifth of a second.
+MOST_CELLS = 2_000
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,12 @@ def named(report: Report, mentioned: Iterable[str] = ()) -> tuple[Slice, ...]:
     spec = report.spec
     config = spec.config
     found: dict[str, Slice] = {}
+    names = _names(report) if not config.is_cell else {}
 
     def add(expression: str, group: str, holds: str | None = None) -> None:
         if expression in found:
             return
-        piece = _slice(report, expression, group, holds)
+        piece = _slice(report, names, expression, group, holds)
         if piece is not None:
             found[expression] = piece
 
@@ -108,9 +113,13 @@ def _output_slices(report: Report) -> list[str]:
     return found
 
 
-def _slice(report: Report, expression: str, group: str, holds: str | None) -> Slice | None:
+def _slice(
+    report: Report, names: dict[str, Any], expression: str, group: str, holds: str | None
+) -> Slice | None:
     try:
-        meanings = read(expression, _names(report))
+        meanings = read(expression, names)
+        if sum(_most(meaning) for meaning in meanings) > MOST_CELLS:
+            return None
         cells = sorted({cell for meaning in meanings for cell in _cells(report, meaning)})
     except Unreadable:
         return None
@@ -149,7 +158,7 @@ def _names(report: Report) -> dict[str, Any]:
         return replace(made, axes=(slots, *made.axes[1:]))
 
     names: dict[str, Any] = {
-        "output": context.output(),
+        "output": _output(context),
         "h_n": state("h_n", config.h_size),
         "torch": TORCH,
         "B": spec.batch_size,
@@ -164,6 +173,49 @@ def _names(report: Report) -> dict[str, Any]:
     return names
 
 
+class _Steps(Sequence[dict[str, frozenset[Any]]]):
+    """The labels of ``output``'s time dim, each made when asked for: a million steps cost nothing
+    until an expression keeps the whole dim, and then :data:`MOST_CELLS` stops it."""
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+
+    def __len__(self) -> int:
+        return self.steps
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, frozenset[Any]]: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[dict[str, frozenset[Any]], ...]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(self.steps)[index])
+        if not -self.steps <= index < self.steps:
+            raise IndexError(index)
+        return {"t": frozenset({index % self.steps})}
+
+
+def _output(context: Context) -> Meaning:
+    """``output`` in its layout (follow's), its time dim labelled lazily."""
+    made = replace(context, steps=1).output()
+    steps = Axis(context.steps, cast(Any, _Steps(context.steps)))
+    axes = tuple(steps if any("t" in labels for labels in a.labels or ()) else a for a in made.axes)
+    return replace(made, context=context, axes=axes)
+
+
+def _most(meaning: Meaning) -> int:
+    """At most how many distinct elements ``meaning`` has, counted without listing them."""
+    count = 1
+    for axis in meaning.axes:
+        if axis.size > MOST_CELLS:
+            count *= axis.size
+        elif axis.labels and any(axis.labels):
+            count *= len(
+                {tuple(sorted((k, tuple(sorted(v))) for k, v in labels.items())) for labels in axis.labels}
+            )
+    return count
+
+
 def _cells(report: Report, meaning: Meaning) -> set[CellRef]:
     """The cells of the unrolled network that ``meaning``'s elements hold."""
     spec = report.spec
@@ -173,6 +225,7 @@ def _cells(report: Report, meaning: Meaning) -> set[CellRef]:
         raise Unreadable("too many elements to label")
     lengths = spec.lengths or (spec.seq_len,) * spec.batch_size
     everyone = frozenset(range(len(lengths)))
+    both = frozenset(range(config.num_directions))
     top = config.num_layers - 1
     cells: set[CellRef] = set()
     for labels in found:
@@ -185,8 +238,8 @@ def _cells(report: Report, meaning: Meaning) -> set[CellRef]:
         elif meaning.source in ("h_n", "c_n"):
             raise Unreadable("a final state of a layer the drawing leaves out")
         else:
-            steps = labels.get("t", frozenset(range(max(lengths, default=0))))
-            directions = labels.get("dir", frozenset(range(config.num_directions)))
+            steps = labels["t"] if "t" in labels else range(max(lengths, default=0))
+            directions = labels.get("dir", both)
             cells |= {
                 (top, direction, t, b)
                 for b in sequences

@@ -221,7 +221,8 @@ def _index(tensor: Meaning, node: ast.AST, scope: dict[str, Any]) -> Meaning:
         raise Unreadable("too many indices")
     for dim, part in enumerate(parts):
         if isinstance(part, slice):
-            tensor = follow.slice_dim(tensor, dim, part.start, part.stop, part.step)
+            if part != slice(None):  # a whole dim is kept as it is, labels and all
+                tensor = follow.slice_dim(tensor, dim, part.start, part.stop, part.step)
         elif not isinstance(part, int | tuple):
             raise Unreadable(repr(part))
     picked = [(dim, part) for dim, part in enumerate(parts) if not isinstance(part, slice)]
