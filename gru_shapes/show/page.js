@@ -160,7 +160,10 @@
     // Keep a small diagram in view while the tables scroll under it.
     function stick() {
       figure.classList.remove("gs-stick");
-      if (window.innerWidth >= 700 && figure.offsetHeight < window.innerHeight * 0.5) figure.classList.add("gs-stick");
+      var small = window.innerWidth >= 700 && figure.offsetHeight < window.innerHeight * 0.5;
+      if (small) figure.classList.add("gs-stick");
+      // What is scrolled to (Tab, the browser's find) stops below the stuck figure, not under it.
+      root.style.setProperty("--gs-stuck", small ? figure.offsetHeight + "px" : "0px");
     }
     stick();
     window.addEventListener("resize", stick);
