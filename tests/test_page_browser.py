@@ -329,3 +329,18 @@ def test_the_screenshot_script_pictures_the_page(driver: Any, tmp_path: Path) ->
         assert width == (1000 if path.name == "page.png" else 360)
         assert re.fullmatch(r"page(\.ko)?\.png", path.name)
         assert (Path(__file__).parent.parent / "docs" / path.name).exists()
+
+
+def test_without_its_script_the_page_is_the_static_report(driver: Any, pages: Path) -> None:
+    """A viewer that strips scripts (GitHub's notebooks) shows the report and its diagram, and no
+    chips or hint that would do nothing."""
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        open_page(driver, pages, document(report_of(CASES["notebook-cell-3"]), SHOWN), "static")
+        shown = "return [...document.querySelectorAll(arguments[0])].filter(e => e.getClientRects().length).length"
+        assert driver.execute_script("return 1") == 1  # scripts Selenium injects still run
+        assert driver.execute_script(shown, ".gs-chip, .gs-status") == 0
+        assert driver.execute_script(shown, "[data-cell]") == 16
+        assert driver.execute_script(shown, "table") >= 3
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})

@@ -60,11 +60,12 @@
             if (el.hasAttribute("aria-pressed")) el.setAttribute("aria-pressed", "true");
           }
         });
-        var n = s.cells.length + s.elided + s.hidden, parts = [n === 1 ? ui.cell : ui.cells.replace("{n}", n)];
+        // "3 cells: <the drawn ones, when few> · 1 in the elided steps ⋯ · 1 in sequences not drawn"
+        var n = s.cells.length + s.elided + s.hidden, count = n === 1 ? ui.cell : ui.cells.replace("{n}", n);
+        var parts = [names.length && names.length <= 4 ? count + ": " + names.join("; ") : count];
         if (s.elided) parts.push(ui.elided.replace("{n}", s.elided));
         if (s.hidden) parts.push(ui.hidden.replace("{n}", s.hidden));
         var text = "<b>" + esc(s.x) + "</b>" + (s.holds ? " — " + esc(s.holds) : "") + "<br>" + esc(parts.join(" · "));
-        if (names.length && names.length <= 4) text += ": " + esc(names.join("; "));
         if (s.pitfall) text += "<br>⚠ " + esc(s.pitfall);
         status.innerHTML = text;
         if (sel === pinned) reveal(lit.filter(function (el) { return el.closest && el.closest(".gs-scroll") && el.closest("svg"); }));
