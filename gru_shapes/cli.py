@@ -260,7 +260,7 @@ def explain(
         str,
         typer.Option(
             "--format",
-            help=N_("table, json, markdown or svg."),
+            help=N_("table, json, markdown, svg or html."),
         ),
     ] = "table",
     as_json: Annotated[bool, typer.Option("--json", help=N_("Short for --format json."))] = False,
@@ -309,6 +309,10 @@ def _draw(report: Report, output_format: str, show: tuple[str, ...] | None = Non
         from gru_shapes.show.svg import svg
 
         return svg(report, show=show)
+    if output_format == "html":
+        from gru_shapes.show.page import document
+
+        return document(report, show)
     from gru_shapes.show.render import text
 
     # Tables fit the terminal's width.

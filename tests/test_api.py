@@ -60,7 +60,8 @@ def test_a_report_draws_itself(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "h_n index map (layer-major)" in text and "D × hidden_size = 2 × 32" in text
     html = report._repr_html_()
-    assert html.startswith("<pre") and "h_n (hidden_state)" in html
+    assert html.startswith('<div class="gru-shapes"') and "h_n (hidden_state)" in html
+    assert 'data-cell="0,1,0"' in html and 'data-slice="h_n[1]"' in html  # the page's body, linked
     assert repr(report).startswith("<Report nn.GRU: input [1, 35, 10], h_0 [4, 1, 32]")
 
 

@@ -85,7 +85,7 @@ def test_json_is_the_shorthand_of_format_json(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "html"], "--format must be one of table, json, markdown, svg, got 'html'"),
+        (["--format", "pdf"], "--format must be one of table, json, markdown, svg, html, got 'pdf'"),
         (["--json", "--format", "markdown"], "--json is short for --format json and cannot be combined"),
     ],
 )
@@ -208,9 +208,11 @@ def test_markdown_follows_the_selection(cli: Cli) -> None:
 
 
 def test_korean_in_notebook_html_takes_two_columns_a_syllable() -> None:
-    from gru_shapes.show.notebook import html
+    # What a notebook shows of a renderable drawn by rich (a trace); a report is the page instead.
+    from gru_shapes.show.notebook import html_of
+    from gru_shapes.show.render import render
 
-    page = html(report_for(make_spec(lang="ko", layers=2, bidirectional=True)))
+    page = html_of(render(report_for(make_spec(lang="ko", layers=2, bidirectional=True))))
     text = re.sub(r"<[^>]*>", "", page)
     assert "차원" in text
     # Every Korean syllable sits in a box two columns wide, whatever font the browser has.

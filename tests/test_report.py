@@ -230,6 +230,8 @@ def test_a_report_displays_itself_once_in_a_real_notebook() -> None:
         assert [o.output_type for o in cell_outputs] == ["execute_result"], cell_outputs
         page = cell_outputs[0].data["text/html"]
         assert fragment in page.replace("&nbsp;", " ")
+        # The interactive page's body: the diagram's cells linked to the slices, by its own script.
+        assert page.startswith('<div class="gru-shapes"') and "data-cell=" in page and "<script>" in page
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,17 @@ def columns(length: int, edge: int = EDGE) -> tuple[int | None, ...]:
     return (*range(edge), None, *range(length - edge, length))
 
 
+def final_step(direction: str, length: int) -> int:
+    """Where a direction's final state (``h_n[i]``) is taken in a sequence of ``length``: its last
+    step, the end going forward and step 0 going backward. The drawing and the page's linked slices
+    both place it here.
+
+    >>> final_step("forward", 35), final_step("backward", 35)
+    (34, 0)
+    """
+    return length - 1 if direction == "forward" else 0
+
+
 def unrolled(report: Report, edge: int = EDGE) -> Unrolled:
     """The drawing of ``report``'s module, unrolled over its sequence(s).
 
@@ -108,8 +119,7 @@ def _grid(report: Report, length: int, title: str, edge: int) -> Grid:
     slots = sorted(report.prediction.state_slots, key=lambda s: (-s.layer, s.direction != "forward"))
     rows = []
     for slot in slots:
-        # A direction's last step, where h_n is taken: the end going forward, step 0 going backward.
-        final = length - 1 if slot.direction == "forward" else 0
+        final = final_step(slot.direction, length)
         labels = (f"h_n[{slot.index}]", f"c_n[{slot.index}]")[: 1 + lstm]
         cells = tuple(
             None if step is None else Cell(step, slot.layer == top, labels if step == final else ())

@@ -1,13 +1,17 @@
 """The unrolled network as a vector drawing: SVG rectangles, arrows and text elements.
 
 Pure string building, no rendering library. Boxes are sized by the display width of their labels
-(Hangul counts two columns), so Korean labels fit as English ones do.
+(Hangul counts two columns), so Korean labels fit as English ones do. Two modes share the geometry:
+a static image (:func:`document`, ``--format svg``), and the page's linked grids (:func:`linked`),
+whose cells carry ``data-cell`` and ARIA roles and whose colours come from the page's stylesheet.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from gru_shapes.model.shapes import DIRECTIONS  # data-cell's direction is the index in this tuple
 from gru_shapes.show.diagram import Cell, Grid, Row, width
 from gru_shapes.show.layout import Drawing
 
@@ -18,6 +22,16 @@ PAD = 8  # px of space around text inside a box
 GAP = 28  # px between boxes, where the arrows go
 MARGIN = 16
 ARROW_ID = "gru-shapes-arrow"
+
+
+@dataclass(frozen=True)
+class Links:
+    """What a linked grid writes beside its shapes: the sequence it draws (``data-seq``, for a
+    packed batch), and the words of the gaps' labels, e.g. "steps {first} to {last}, elided"."""
+
+    seq: int | None
+    elided: str
+
 
 _STYLE = f"""
 text {{ font-family: Menlo, Consolas, 'DejaVu Sans Mono', 'Noto Sans Mono CJK KR', monospace; font-size: {FONT}px; fill: #1f2328; }}
@@ -66,7 +80,7 @@ def element(drawing: Drawing) -> tuple[str, float, float]:
         if grid.title:
             y += LINE
             parts.append(_text(MARGIN, y, grid.title, "grid-title"))
-        shapes, grid_width, grid_height = _grid(grid, y + 8)
+        shapes, grid_width, grid_height = _grid(grid, y + 8, None)
         parts.extend(shapes)
         right = max(right, grid_width)
         y += grid_height + 8
@@ -78,7 +92,31 @@ def element(drawing: Drawing) -> tuple[str, float, float]:
     return "\n".join(parts) + "\n", right + MARGIN, y + MARGIN
 
 
-def _grid(grid: Grid, top: float) -> tuple[list[str], float, float]:
+def linked(grid: Grid, links: Links, label: str) -> str:
+    """One grid as an inline ``<svg role="grid">`` for the page: every drawn cell a
+    ``<g role="gridcell" data-cell="layer,direction,step">`` (``data-seq`` too for a packed batch),
+    the elided column ``data-gap="layer,direction"``, arrowheads as paths (no ``id`` to clash when a
+    notebook shows two reports), no colour of its own and no background.
+
+    >>> from gru_shapes.run.pipeline import report_for
+    >>> from gru_shapes.model.spec import make_spec
+    >>> from gru_shapes.show.diagram import unrolled
+    >>> grid = unrolled(report_for(make_spec(bidirectional=True, dry_run=True))).grids[0]
+    >>> drawn = linked(grid, Links(None, "elided"), "unrolled network")
+    >>> drawn.count('role="gridcell" data-cell='), 'data-cell="0,1,0"' in drawn, "marker" in drawn
+    (8, True, False)
+    """
+    shapes, right, height = _grid(grid, 4, links)
+    width, height = right + MARGIN, height + 4
+    return (
+        f'<svg class="net" role="grid" aria-multiselectable="true" aria-label={quoteattr(label)} '
+        f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">'
+        + "".join(shapes)
+        + "</svg>"
+    )
+
+
+def _grid(grid: Grid, top: float, links: Links | None) -> tuple[list[str], float, float]:
     """The shapes of one grid from ``top`` down, its right edge and its height."""
     label_width = max(width(row.label) for row in grid.rows) * COLUMN + 2 * PAD
     start_width = max(width(label) for row in grid.rows for label in row.start) * COLUMN + GAP
@@ -92,16 +130,22 @@ def _grid(grid: Grid, top: float) -> tuple[list[str], float, float]:
     y = top
     if grid.timed:
         y += LINE
-        shapes.append(_text(MARGIN + label_width - PAD, y, "t", "step", anchor="end"))
+        header = [_text(MARGIN + label_width - PAD, y, "t", "step", anchor="end")]
         for step, left, box in zip(grid.steps, lefts, boxes, strict=True):
-            shapes.append(
+            header.append(
                 _text(left + box / 2, y, "⋯" if step is None else str(step), "step", anchor="middle")
             )
+        # The step numbers are read out with each cell: a screen reader skips the header.
+        shapes.extend(header if links is None else ['<g aria-hidden="true">', *header, "</g>"])
         y += 6
     for row in grid.rows:
         lines = max([1, len(row.start), *(len(cell.labels) for cell in row.cells if cell)])
         height = lines * LINE + PAD
-        shapes.extend(_row(row, y, height, label_width, lefts, boxes, right))
+        drawn = _row(row, y, height, label_width, lefts, boxes, links, grid)
+        if links is not None:
+            seq = "" if links.seq is None else f' data-seq="{links.seq}"'
+            drawn = [f'<g role="row"{seq}>', *drawn, "</g>"]
+        shapes.extend(drawn)
         y += height + 10
     return shapes, right, y - top
 
@@ -120,16 +164,19 @@ def _row(
     label_width: float,
     lefts: list[float],
     boxes: list[float],
-    right: float,
+    links: Links | None,
+    grid: Grid,
 ) -> list[str]:
     middle = top + height / 2
     first_line = top + PAD / 2 + LINE - 4
+    head = "" if links is None else ' role="rowheader"'
     shapes = [
-        '<g class="row-label">'
+        f'<g class="row-label"{head}>'
         + _rect(MARGIN, top, label_width, height, "label")
         + _text(MARGIN + PAD, middle + FONT / 3, row.label, "row")
         + "</g>"
     ]
+    arrow = _arrow if links is None else _path_arrow
     forward = row.direction == "forward"
     first, last = lefts[0], lefts[-1] + boxes[-1]
     for index, label in enumerate(row.start):
@@ -138,31 +185,63 @@ def _row(
         else:
             shapes.append(_text(last + GAP, first_line + index * LINE, label, "start"))
     if forward:
-        shapes.append(_arrow(first - GAP + 4, first, middle))
+        shapes.append(arrow(first - GAP + 4, first, middle))
     else:
-        shapes.append(_arrow(last + GAP - 4, last, middle))
+        shapes.append(arrow(last + GAP - 4, last, middle))
     for index, (cell, left, box) in enumerate(zip(row.cells, lefts, boxes, strict=True)):
-        if cell is None:
-            shapes.append(_text(left + box / 2, middle + FONT / 3, "⋯", "step", anchor="middle"))
-        else:
-            shapes.append(_cell(cell, left, top, box, height, first_line))
+        dots = _text(left + box / 2, middle + FONT / 3, "⋯", "step", anchor="middle")
+        if cell is None and links is None:
+            shapes.append(dots)
+        elif cell is None and links is not None:
+            shapes.append(_gap(row, grid, index, links, _rect(left, top, box, height, "gap") + dots))
+        elif cell is not None:
+            shapes.append(_cell(cell, left, top, box, height, first_line, links, row, grid))
         if index < len(row.cells) - 1:
             start, end = left + box, lefts[index + 1]
-            shapes.append(_arrow(start, end, middle) if forward else _arrow(end, start, middle))
+            shapes.append(arrow(start, end, middle) if forward else arrow(end, start, middle))
     return shapes
 
 
-def _cell(cell: Cell, left: float, top: float, box: float, height: float, first_line: float) -> str:
+def _cell(
+    cell: Cell,
+    left: float,
+    top: float,
+    box: float,
+    height: float,
+    first_line: float,
+    links: Links | None,
+    row: Row,
+    grid: Grid,
+) -> str:
     kind = "cell output" if cell.output else "cell"
     texts = "".join(
         _text(left + PAD, first_line + index * LINE, label, "final")
         for index, label in enumerate(cell.labels)
     )
+    attributes = f'data-step="{cell.step}"'
+    if links is not None:
+        where = f"{row.layer},{DIRECTIONS.index(row.direction)},{cell.step}"
+        who = "" if links.seq is None else f"b = {links.seq}, "
+        time = f", t = {cell.step}" if grid.timed else ""
+        name = f"{who}{row.label}{time}" + "".join(f", {label}" for label in cell.labels)
+        seq = "" if links.seq is None else f' data-seq="{links.seq}"'
+        attributes = (
+            f'role="gridcell" data-cell="{where}"{seq} aria-selected="false" tabindex="-1" '
+            f"aria-label={quoteattr(name)}"
+        )
+    return f"<g class={quoteattr(kind)} {attributes}>" + _rect(left, top, box, height, kind) + texts + "</g>"
+
+
+def _gap(row: Row, grid: Grid, index: int, links: Links, shapes: str) -> str:
+    """The elided column of a linked row: it stands for the steps between its neighbours."""
+    before, after = grid.steps[index - 1], grid.steps[index + 1]
+    assert before is not None and after is not None, "a gap lies between two drawn steps"
+    name = f"{row.label}, " + links.elided.format(first=before + 1, last=after - 1)
+    seq = "" if links.seq is None else f' data-seq="{links.seq}"'
+    where = f"{row.layer},{DIRECTIONS.index(row.direction)}"
     return (
-        f'<g class={quoteattr(kind)} data-step="{cell.step}">'
-        + _rect(left, top, box, height, kind)
-        + texts
-        + "</g>"
+        f'<g class="gap" role="gridcell" data-gap="{where}"{seq} tabindex="-1" '
+        f"aria-label={quoteattr(name)}>{shapes}</g>"
     )
 
 
@@ -174,6 +253,16 @@ def _arrow(start: float, end: float, y: float) -> str:
     return (
         f'<line class="arrow" x1="{start:.1f}" y1="{y:.1f}" x2="{end:.1f}" y2="{y:.1f}" '
         f'marker-end="url(#{ARROW_ID})"/>'
+    )
+
+
+def _path_arrow(start: float, end: float, y: float) -> str:
+    """An arrow whose head is a path of its own: a marker would need an id, and ids clash when a
+    notebook shows two reports; a path also takes its colour from the page's stylesheet."""
+    tip = 1 if end > start else -1
+    return (
+        f'<path class="arrow" d="M{start:.1f} {y:.1f}H{end - 6 * tip:.1f}"/>'
+        f'<path class="head" d="M{end:.1f} {y:.1f}l{-7 * tip} -3.5v7z"/>'
     )
 
 

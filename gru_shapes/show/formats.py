@@ -11,7 +11,7 @@ import sys
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _
 
-FORMATS = ("table", "json", "markdown", "svg")
+FORMATS = ("table", "json", "markdown", "svg", "html")
 
 
 def output_format(value: str, as_json: bool) -> str:

@@ -1,4 +1,5 @@
-"""The report as an HTML fragment with inline styles, for notebooks (Jupyter, IPython)."""
+"""What a notebook (Jupyter, IPython) displays: a report as the interactive page's body, and any
+other renderable (a trace) as rich's HTML export with inline styles."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from collections.abc import Iterable
 from rich.console import RenderableType
 
 from gru_shapes.report import Report
-from gru_shapes.show.render import recording_console, render
+from gru_shapes.show.page import fragment
+from gru_shapes.show.render import recording_console
 
 
-def html(report: Report, width: int = 110, show: Iterable[str] | None = None) -> str:
-    """The tables as an HTML fragment with inline styles, for notebooks."""
-    return html_of(render(report, show), width)
+def html(report: Report, show: Iterable[str] | None = None) -> str:
+    """The report as the page's body (:func:`gru_shapes.show.page.fragment`): the sections, and the
+    unrolled network linked to every named slice; it needs no notebook extension."""
+    return fragment(report, show)
 
 
 def html_of(renderable: RenderableType, width: int = 110) -> str:
