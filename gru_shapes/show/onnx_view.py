@@ -167,7 +167,10 @@ def _gates_parts(spec: Spec, op: OnnxOp, exported: OnnxExport) -> list[Section]:
     if spec.config.family == "GRU":
         parts.append(
             Note(
-                _("linear_before_reset=1: r multiplies after the hidden product, as torch computes n"),
+                _(
+                    "linear_before_reset=1: r multiplies the hidden product after it is taken, "
+                    "as in torch's n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))"
+                ),
                 tone="plain",
             )
         )
