@@ -267,7 +267,7 @@ def explain(
     show: Annotated[
         str | None,
         typer.Option(
-            help=N_("Add sections: {names}."),
+            help=N_("Add: {names}."),
             show_default=False,
         ),
     ] = None,

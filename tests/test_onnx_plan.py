@@ -149,8 +149,9 @@ def test_the_export_is_asked_for_by_name_only() -> None:
         (".", "is a folder"),
         ("/no/such/folder/m.onnx", "there is no folder /no/such/folder"),
         ("bad\0name", "takes the path"),
+        ("two\nlines.onnx", "got 'two\\nlines.onnx'"),
     ],
-    ids=["empty", "number", "folder", "no-folder", "nul"],
+    ids=["empty", "number", "folder", "no-folder", "nul", "newline"],
 )
 def test_onnx_out_refuses_a_path_it_cannot_write_naming_the_option(value: Any, says: str) -> None:
     with pytest.raises(OptionError) as refused:

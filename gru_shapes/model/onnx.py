@@ -232,7 +232,8 @@ def out_path(value: Any) -> str:
     ...
     gru_shapes.errors.OptionError: --onnx-out /no/such/folder/model.onnx: there is no folder /no/such/folder
     """
-    if not isinstance(value, str) or not value.strip() or "\0" in value:
+    # A control character (a newline, NUL) is no file name anyone means, and would break a one-line message.
+    if not isinstance(value, str) or not value.strip() or any(ord(c) < 32 for c in value):
         raise OptionError(
             "onnx_out",
             _("--onnx-out takes the path of the file to write, got {value!r}").format(value=Shown(value)),
