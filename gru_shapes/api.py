@@ -8,10 +8,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gru_shapes.errors import GruShapesError, OptionError, RunFailure
+from gru_shapes.i18n import language
+from gru_shapes.model.onnx_plan import exporting
 from gru_shapes.model.spec import DEFAULTS, make_spec
 from gru_shapes.model.validate import flag_name
 from gru_shapes.run.pipeline import report_for
 from gru_shapes.show.display import ShownReport, ShownTrace, shown, shown_trace
+from gru_shapes.show.sections import chosen
 
 if TYPE_CHECKING:
     from torch import nn
@@ -48,6 +51,8 @@ def explain(
     chunks: int | None = None,
     hx_form: str | None = None,
     input_dtype: str | None = None,
+    onnx_out: str | None = None,
+    show: Sequence[str] | str | None = None,
 ) -> ShownReport:
     """Build the module, run it for real, and return the :class:`Report` the command line renders.
 
@@ -60,6 +65,9 @@ def explain(
     ``decoder_layers``, ``decoder_hidden_size`` and ``decoder_module`` name the decoder the final
     state is handed to (``report.handoff``); ``chunks`` splits the sequence and carries the state
     across (``report.chunks``). ``report.idioms`` holds the final-state expressions, judged.
+    ``show`` names sections as ``--show`` does: the report draws them, and ``"onnx"`` among them
+    exports the module to ONNX after the run and proves the file in onnxruntime (``report.onnx``;
+    needs ``pip install 'gru-shapes[onnx]'``); ``onnx_out`` keeps that file.
 
     ``report.to_dict()`` is the command line's JSON; ``rich.print(report)`` draws its tables, and
     Jupyter shows them on its own. Bad arguments raise :class:`~gru_shapes.errors.OptionError`, a
@@ -102,9 +110,13 @@ def explain(
         "chunks": chunks,
         "hx_form": hx_form,
         "input_dtype": input_dtype,
+        "onnx_out": onnx_out,
     }
     try:
-        return shown(report_for(make_spec(**given)))
+        spec = make_spec(**given)
+        with language(spec.lang):
+            names = chosen(show) if show is not None else None
+        return shown(report_for(exporting(spec, names or ())), names)
     except GruShapesError as error:
         raise _in_keywords(error) from None
 
@@ -165,6 +177,7 @@ _KEYWORDS = {"layers": "num_layers"}
 _FLAG = re.compile(r"--[a-z0-9][a-z0-9-]*(?:/--[a-z0-9-]+)?")
 _BY_FLAG = {flag_name(name): _KEYWORDS.get(name, name) for name in DEFAULTS}
 _BY_FLAG.update({"--batch-first/--seq-first": "batch_first", "--seq-first": "batch_first=False"})
+_BY_FLAG["--show"] = "show"
 _BY_FLAG.update({"--no-bias": "bias=False", "--unbatched": "unbatched=True", "--dry-run": "dry_run=True"})
 
 

@@ -16,9 +16,11 @@ from typing import Any, TextIO
 import typer
 
 from gru_shapes.errors import GruShapesError, RunFailure
-from gru_shapes.i18n import N_, _
-from gru_shapes.model.spec import make_spec
+from gru_shapes.i18n import N_, _, language
+from gru_shapes.model.onnx_plan import exporting
+from gru_shapes.model.spec import Spec, make_spec
 from gru_shapes.run.pipeline import report_for
+from gru_shapes.show.sections import chosen
 from gru_shapes.streams import utf8
 
 HELP = N_(
@@ -101,7 +103,7 @@ def _answer(number: int, line: str | bytes) -> tuple[dict[str, Any], bool]:
             2,
         ), False
     try:
-        report = report_for(make_spec(**options))
+        report = report_for(_spec(options))
         return report.to_dict(), report.passed
     except GruShapesError as error:
         return _error(number, str(error), error.option, error.exit_code), False
@@ -110,6 +112,16 @@ def _answer(number: int, line: str | bytes) -> tuple[dict[str, Any], bool]:
             kind=type(error).__name__, reason=str(error).strip().split("\n")[0]
         )
         return _error(number, message, None, 1), False
+
+
+def _spec(options: dict[str, Any]) -> Spec:
+    """A line's spec; its ``show`` names sections as ``--show`` does, and ``onnx`` among them asks for
+    the export (the JSON holds every other section whatever is shown)."""
+    options = dict(options)
+    show = options.pop("show", None)
+    spec = make_spec(**options)
+    with language(spec.lang):
+        return exporting(spec, chosen(show))
 
 
 def _error(number: int, message: str, option: str | None, exit_code: int) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from gru_shapes.cli_trace import HELP as TRACE_HELP
 from gru_shapes.cli_trace import trace_command
 from gru_shapes.errors import GruShapesError
 from gru_shapes.i18n import LANGS, N_, current, language
+from gru_shapes.model.onnx_plan import exporting
 from gru_shapes.model.spec import DEFAULTS, make_spec
 from gru_shapes.model.validate import DTYPES, MODULES
 from gru_shapes.report import Report
@@ -267,11 +268,15 @@ def explain(
     show: Annotated[
         str | None,
         typer.Option(
-            help=N_("Add sections: {names}."),
+            help=N_("Add: {names}."),
             show_default=False,
         ),
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help=N_("Show every section."))] = False,
+    onnx_out: Annotated[
+        str | None,
+        typer.Option(help=N_("Keep the ONNX file of --show onnx here (implies it)."), show_default=False),
+    ] = DEFAULTS["onnx_out"],
     version: Annotated[
         bool,
         typer.Option(
@@ -288,6 +293,8 @@ def explain(
     with language(spec.lang):
         chosen = output_format_of(output_format, as_json)
         shown = chosen_sections(show, show_all)
+        # Only a name exports: --all draws what the run made, and the export needs an extra.
+        spec = exporting(spec, chosen_sections(show))
     from gru_shapes.run.pipeline import report_for
 
     report = report_for(spec)

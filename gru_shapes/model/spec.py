@@ -12,7 +12,7 @@ from typing import Any
 
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import N_, _, language
-from gru_shapes.model import validate
+from gru_shapes.model import onnx, validate
 
 # The long option names (with "_" for "-") and their defaults: the command line's defaults,
 # the keys a batch line may use, and the keyword arguments of make_spec. None means "not given":
@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "chunks": None,
     "hx_form": None,
     "input_dtype": None,
+    "onnx_out": None,
 }
 
 _SEQUENCE_MODULES = frozenset({"GRU", "LSTM", "RNN"})
@@ -98,6 +99,7 @@ _EXCLUSIVE = (
     ("decoder_layers", ("dry_run",), N_("the hand-off is checked by running a real decoder")),
     ("decoder_hidden_size", ("dry_run",), N_("the hand-off is checked by running a real decoder")),
     ("decoder_module", ("dry_run",), N_("the hand-off is checked by running a real decoder")),
+    ("onnx_out", ("dry_run",), N_("the file is written by torch's exporter, which a dry run does not call")),
 )
 
 
@@ -204,6 +206,9 @@ class Spec:
     hx_form: str = "tensor"
     # The dtype of the input fed to a diagnosis; None: the module's --dtype.
     input_dtype: str | None = None
+    # The ONNX export, made after the run when asked (--show onnx), and the file it is kept in.
+    onnx: bool = False
+    onnx_out: str | None = None
 
     @property
     def module(self) -> str:
@@ -297,6 +302,8 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         **validate.chunks(given, seq_len),
         hx_form=validate.hx_form(given.get("hx_form"), module, "c0_shape" in given),
         input_dtype=validate.input_dtype(given["input_dtype"]) if "input_dtype" in given else None,
+        onnx="onnx_out" in given,
+        onnx_out=onnx.out_path(given["onnx_out"]) if "onnx_out" in given else None,
     )
 
 

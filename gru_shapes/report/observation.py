@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from gru_shapes.model.chunks import Chunks
 from gru_shapes.model.handoff import HandoffRow
 from gru_shapes.model.idioms import IdiomRow
+from gru_shapes.model.onnx import OnnxExport
 from gru_shapes.model.step import StepVerification
 
 
@@ -38,3 +39,4 @@ class Observation:
     handoff: tuple[HandoffRow, ...] | None = None
     chunks: Chunks | None = None
     step: StepVerification | None = None  # the step equations recomputed and compared with torch
+    onnx: OnnxExport | None = None  # the module exported, read back and run in onnxruntime, when asked

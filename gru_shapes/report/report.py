@@ -15,6 +15,8 @@ from gru_shapes.model.chunks import Chunks
 from gru_shapes.model.cost import Cost
 from gru_shapes.model.handoff import HandoffRow
 from gru_shapes.model.idioms import IdiomRow
+from gru_shapes.model.onnx import OnnxExport, Proof
+from gru_shapes.model.onnx_plan import predicted
 from gru_shapes.model.shapes import LISTED_STEPS, Omitted, Prediction, TensorModel, parameters_of, runs_of
 from gru_shapes.model.spec import Spec
 from gru_shapes.model.step import StepVerification
@@ -96,6 +98,16 @@ class Report:
         """The chunked run compared with the whole one; None unless chunks were asked for."""
         return self.observation.chunks if self.observation else None
 
+    @property
+    def onnx(self) -> OnnxExport | None:
+        """The ONNX export when asked for: read from the exported file after a run, predicted in a dry
+        run; None when not asked for."""
+        if not self.spec.onnx:
+            return None
+        if self.observation is not None:
+            return self.observation.onnx
+        return predicted(self.spec, {t.key: t.shape for t in self.prediction.tensors})
+
     def tensor(self, key: str) -> TensorModel:
         return next(t for t in self.tensors if t.key == key)
 
@@ -104,6 +116,9 @@ class Report:
         spec, prediction = self.spec, self.prediction
         with language(spec.lang):  # its texts are written when asked for, in the report's language
             step = step_dict(spec, self.observation.step if self.observation else None)
+            exported = self.onnx
+        # Present only when asked for (--show onnx): the export costs a second run and an extra.
+        onnx = {} if exported is None else {"onnx": exported.to_dict()}
         return {
             "schema_version": SCHEMA_VERSION,
             "observed": self.observed,
@@ -151,6 +166,7 @@ class Report:
             "handoff": None if self.handoff is None else [row.to_dict() for row in self.handoff],
             "chunks": self.chunks.to_dict() if self.chunks else None,
             "step": step,
+            **onnx,
         }
 
 
@@ -186,6 +202,8 @@ def build_report(
     checks.extend(observation.identities)
     if observation.step is not None:
         checks.append(_step_check(observation.step))
+    if observation.onnx is not None and observation.onnx.proof is not None:
+        checks.extend(_onnx_checks(observation.onnx.proof))
     return Report(spec, prediction, cost, observation, tensors, tuple(checks), diagnosis)
 
 
@@ -198,6 +216,48 @@ def _step_check(step: StepVerification) -> Check:
             compared=compared, diff=step.max_abs_diff, tolerance=step.tolerance
         ),
     )
+
+
+def _onnx_checks(proof: Proof) -> list[Check]:
+    """The exported file against torch, in onnxruntime: each comparison within the dtype's tolerance."""
+
+    def detail(diff: float) -> str:
+        return _("largest difference {diff:.3g}, tolerance {tolerance:g}").format(
+            diff=diff, tolerance=proof.tolerance
+        )
+
+    found = [
+        (
+            _("onnxruntime runs the exported file as torch ran the module, on the same input"),
+            proof.max_abs_diff,
+        )
+    ]
+    if proof.other_batch is not None and proof.other_batch_max_abs_diff is not None:
+        found.append(
+            (
+                _("the exported file runs at batch size {batch} too, as torch does").format(
+                    batch=proof.other_batch
+                ),
+                proof.other_batch_max_abs_diff,
+            )
+        )
+    if proof.other_seq_len is not None and proof.other_seq_max_abs_diff is not None:
+        found.append(
+            (
+                _("the exported file runs at {steps} steps too, as torch does").format(
+                    steps=proof.other_seq_len
+                ),
+                proof.other_seq_max_abs_diff,
+            )
+        )
+    if proof.rebuilt_max_abs_diff is not None:
+        found.append(
+            (
+                _("torch rebuilt from the file's W, R, B in the gate order shown = onnxruntime"),
+                proof.rebuilt_max_abs_diff,
+            )
+        )
+    return [Check(name, diff <= proof.tolerance, detail(diff)) for name, diff in found]
 
 
 def _with_observed_sizes(tensor: TensorModel, observed: tuple[int, ...]) -> TensorModel:

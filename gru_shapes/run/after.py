@@ -1,5 +1,5 @@
 """After the forward pass, on the run's own tensors: the final-state idioms evaluated and judged,
-and, when asked, the decoder hand-off and the chunked run.
+and, when asked, the decoder hand-off, the chunked run and the ONNX export.
 """
 
 from __future__ import annotations
@@ -18,9 +18,18 @@ from gru_shapes.run.idioms import evaluate_idioms
 def evaluate(
     spec: Spec, module: torch.nn.Module, fed: dict[str, torch.Tensor], returned: dict[str, torch.Tensor]
 ) -> dict[str, Any]:
-    """The ``Observation`` fields this adds: ``idioms``, ``handoff`` and ``chunks``."""
-    if spec.config.is_cell:
-        return {}
+    """The ``Observation`` fields this adds: ``idioms``, ``handoff``, ``chunks`` and ``onnx``."""
+    found = {} if spec.config.is_cell else _sequence(spec, module, fed, returned)
+    if spec.onnx:
+        from gru_shapes.export import explained  # onnx and onnxruntime, only when asked
+
+        found["onnx"] = explained(spec, module, fed, returned)
+    return found
+
+
+def _sequence(
+    spec: Spec, module: torch.nn.Module, fed: dict[str, torch.Tensor], returned: dict[str, torch.Tensor]
+) -> dict[str, Any]:
     with torch.inference_mode():
         rows = evaluate_idioms(spec, returned)
         # Building and feeding decoders is more than indexing what the run returned: only on request.

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from gru_shapes.errors import OptionError
+from gru_shapes.i18n import _
 from gru_shapes.report import Report
 from gru_shapes.show.sections import chosen
 from gru_shapes.tracing.traced import Trace
@@ -17,17 +19,20 @@ from gru_shapes.tracing.traced import Trace
 
 @dataclass(frozen=True, repr=False)
 class ShownReport(Report):
-    """A :class:`~gru_shapes.report.Report` that ``rich.print`` and Jupyter draw (the default view)."""
+    """A :class:`~gru_shapes.report.Report` that ``rich.print`` and Jupyter draw: the default view, or
+    the sections ``explain(show=...)`` named (``drawn``)."""
+
+    drawn: tuple[str, ...] | None = None
 
     def __rich__(self) -> Any:
         from gru_shapes.show.render import render
 
-        return render(self)
+        return render(self, self.drawn)
 
     def _repr_html_(self) -> str:
         from gru_shapes.show.notebook import html
 
-        return html(self)
+        return html(self, show=self.drawn)
 
     def show(self, *names: str, everything: bool = False) -> View:
         """The report with more sections drawn, as ``--show`` and ``--all`` draw it: Jupyter and
@@ -36,8 +41,15 @@ class ShownReport(Report):
         >>> from gru_shapes.api import explain
         >>> explain(lang="en").show("checks", "cost").names
         ('index', 'checks', 'cost')
+
+        The ONNX export is made with the run, when asked for there: ``explain(..., show=("onnx",))``.
         """
-        return View(self, chosen(names, everything))
+        if "onnx" in chosen(names) and self.onnx is None:
+            raise OptionError(
+                "show",
+                _('the ONNX export is made with the run: explain(..., show=("onnx",)), or --show onnx'),
+            )
+        return View(self, chosen((*(self.drawn or ()), *names), everything))
 
 
 @dataclass(frozen=True)
@@ -77,9 +89,10 @@ class ShownTrace(Trace):
         return html(self)
 
 
-def shown(report: Report) -> ShownReport:
-    """``report`` with its display hooks: the same fields, the same JSON."""
-    return ShownReport(**{field.name: getattr(report, field.name) for field in fields(report)})
+def shown(report: Report, drawn: tuple[str, ...] | None = None) -> ShownReport:
+    """``report`` with its display hooks, drawing the sections ``drawn`` (None: the default view): the
+    same fields, the same JSON."""
+    return ShownReport(**{field.name: getattr(report, field.name) for field in fields(Report)}, drawn=drawn)
 
 
 def shown_trace(trace: Trace) -> ShownTrace:

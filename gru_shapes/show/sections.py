@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _
 from gru_shapes.model.cost import human_bytes
+from gru_shapes.model.validate import Shown
 from gru_shapes.report import Report
-from gru_shapes.show import diagram_view, idioms_view
+from gru_shapes.show import diagram_view, idioms_view, onnx_view
 from gru_shapes.show.header import diagnosis_panel, dry_run_notice, header
 from gru_shapes.show.layout import Note, Section
 from gru_shapes.show.tables import (
@@ -91,6 +92,7 @@ REGISTRY: tuple[Named, ...] = (
     Named("chunks", idioms_view.chunks_section, asked=lambda r: r.chunks is not None),
     Named("diagram", diagram_view.diagram_section),
     Named("step", diagram_view.step_section),
+    Named("onnx", onnx_view.onnx_section, asked=lambda r: r.onnx is not None),
 )
 
 _INPUT_KEYS = ("input",)
@@ -126,12 +128,18 @@ def chosen(show: str | Iterable[str] | None = None, everything: bool = False) ->
     """
     if everything:
         return names()
-    asked = show.split(",") if isinstance(show, str) else list(show or ())
-    wanted = {name.strip().lower() for name in asked if name.strip()}
-    unknown = sorted(wanted - set(names()))
+    # A batch line's JSON may hold anything: what is not a name is refused, named.
+    asked: list[object] = [show]
+    if isinstance(show, str):
+        asked = list(show.split(","))
+    elif isinstance(show, (list, tuple, set, frozenset, type(None))):
+        asked = list(show or ())
+    odd = [name for name in asked if not isinstance(name, str)]
+    wanted = {name.strip().lower() for name in asked if isinstance(name, str) and name.strip()}
+    unknown = [repr(Shown(name)) for name in odd] + [repr(name) for name in sorted(wanted - set(names()))]
     if unknown:
         message = _("--show takes {names}; got {value}").format(
-            names=", ".join(names()), value=", ".join(repr(name) for name in unknown)
+            names=", ".join(names()), value=", ".join(unknown)
         )
         raise OptionError("show", message)
     return tuple(name for name in names() if name in wanted or name in default_names())
