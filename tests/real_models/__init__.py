@@ -61,10 +61,11 @@ class Expect:
     the error's ``why``, ``consumer``, ``expression`` and message, or a hostile run's one line) must
     contain a word of each group of ``words``; each of ``flagged`` must be part of the expression of
     some use flagged as a pitfall; for a failure, each of ``error_fields`` must be filled. ``holds``
-    checks descriptions, ``never`` lists words no expression or description may contain, and ``attribution`` checks
-    that every pure reshaping of ``h_n``/``output`` listed under a call keeps that call's element count
-    (a regrouping reported on another call's row does not). A hostile run must exit ``exit_code`` with
-    one line of output.
+    checks descriptions, ``never`` lists words no expression or description may contain, and
+    ``attribution`` checks that every pure reshaping of ``h_n``/``output`` listed under a call keeps
+    that call's element count and that no description counts sequences beyond the batch it names (a
+    regrouping reported on another call's row does neither). A hostile run must exit ``exit_code``
+    with one line of output.
     """
 
     verdict: str
@@ -113,7 +114,7 @@ CASES: tuple[Case, ...] = (
         Expect(
             "failed",
             rule="forward-failed",
-            words=(("layer",),),
+            words=(("h_n",), ("layer",)),
             what="the forward failed at fc_hidden(h_n) + fc_encoder(output): h_n holds every layer "
             "(dim 0 is layers, not batch); fix: h_n[-1].unsqueeze(1)",
         ),
@@ -127,7 +128,7 @@ CASES: tuple[Case, ...] = (
         Expect(
             "failed",
             rule="forward-failed",
-            words=(("layer",),),
+            words=(("h_n",), ("layer",)),
             what="the forward failed at torch.cat([H, encoder_outputs], 2): H repeats the decoder's "
             "whole h_n (every layer) over the steps; fix: last_hidden[-1]",
         ),
@@ -141,7 +142,7 @@ CASES: tuple[Case, ...] = (
         Expect(
             "failed",
             rule="forward-failed",
-            words=(("direction",),),
+            words=(("h_n",), ("direction",)),
             what="the forward failed at bmm(output, h_n.view(-1, H, 1)): the view put the directions "
             "in the batch dim; fix: torch.cat((h_n[0], h_n[1]), 1).unsqueeze(2)",
         ),
