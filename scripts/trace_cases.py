@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 import gru_shapes  # noqa: E402
-from tests.real_models import CASES, CLASSES, FAILED_WORDS, Case, Expect, Holds  # noqa: E402
+from tests.real_models import ALWAYS_FALSE, CASES, CLASSES, FAILED_WORDS, Case, Expect, Holds  # noqa: E402
 
 CLI_LIMIT_S = 20.0  # a hostile run that takes longer is stopped: "hung"
 TIMEOUT_ARG_S = 5  # passed as --timeout when the command line offers it
@@ -301,7 +301,7 @@ def judge(expect: Expect, said: Said) -> list[str]:
         problem = _check_holds(said, holds)
         if problem:
             reasons.append(problem)
-    for word in expect.never:
+    for word in dict.fromkeys((*expect.never, *ALWAYS_FALSE)):
         for c, use in _uses(said):
             if (
                 word.lower()

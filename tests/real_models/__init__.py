@@ -34,6 +34,9 @@ VERDICTS = ("pitfall", "failed", "clean", "before", "hostile")
 # Words that say the forward failed, one of which a failed verdict line must contain.
 FAILED_WORDS = ("fail", "raised", "stopped", "error")
 
+# What no description of any case may say: "at steps []" names no step of a tensor that keeps them all.
+ALWAYS_FALSE = ("steps []",)
+
 
 @dataclass(frozen=True)
 class Holds:
