@@ -94,7 +94,7 @@ def _collect(node: Any, said: Said, expression: str = "") -> None:
 
 def _verdict_line(trace: Any) -> str:
     try:
-        from gru_shapes.trace_view import trace_sections
+        from gru_shapes.show.trace_view import trace_sections
 
         notes = [getattr(s, "text", "") for s in trace_sections(trace)]
         lines = [n for n in notes if isinstance(n, str) and n.lower().startswith("verdict")]
