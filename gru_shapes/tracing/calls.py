@@ -141,9 +141,12 @@ def is_standard(module: nn.Module, fed: Fed) -> bool:
     return not fed.hx_shapes or list(fed.hx_shapes) == wanted
 
 
-def context_of(module: nn.Module, fed: Fed) -> Context:
+def context_of(module: nn.Module, fed: Fed, padded: tuple[int, ...] | None = None) -> Context:
+    """What a call's results hold; ``padded``: the real lengths of an unpacked batch seen to end in
+    padding."""
     cell = isinstance(module, nn.RNNCellBase)
     shape = fed.shape
+    lengths: tuple[int, ...] | None
     if fed.kind == "packed":
         lengths = fed.lengths or ()
         batch, steps, unbatched = len(lengths), max(lengths, default=0), False
@@ -156,7 +159,7 @@ def context_of(module: nn.Module, fed: Fed) -> Context:
             batch, steps = 1, shape[0]
         else:
             batch, steps = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
-        lengths = None
+        lengths = padded if padded and len(padded) == batch else None
     lstm = isinstance(module, nn.LSTM)
     return Context(
         family=type(module).__name__.removesuffix("Cell"),
@@ -171,6 +174,7 @@ def context_of(module: nn.Module, fed: Fed) -> Context:
         batch_first=bool(getattr(module, "batch_first", False)),
         unbatched=unbatched,
         is_cell=cell,
+        padded=fed.kind != "packed" and lengths is not None,
     )
 
 
