@@ -16,6 +16,10 @@ from gru_shapes.tracing.traced import Use
 from gru_shapes.tracing.tracked import Draft, Taint, Tracked
 
 
+# Rules about which slot a read of the final state takes, not about a state handed on whole.
+READS = frozenset({"not-last-layer", "backward-only"})
+
+
 class Recorder(Protocol):
     """What of :class:`gru_shapes.tracing.recorder.Recorder` the rows need."""
 
@@ -65,6 +69,12 @@ def hand_off(recorder: Recorder, draft: Draft, tracked: Tracked, as_input: bool)
         f"{draft.name}(…, {tracked.expression})" if not as_input else f"{draft.name}({tracked.expression})"
     )
     pitfall, rule, origin, _taint = judged(recorder, reading, [tracked], expression)
+    if not as_input and rule in READS and tracked.taint is not None:
+        # A state handed on as hx holds every layer it should: which layer or direction a read of
+        # the final state takes is not the question here. What is: how the slots meet the layers.
+        recorder.calls[tracked.call].uses.clear_origin(tracked.taint.origin, rule)
+        tracked.taint = None
+        pitfall = rule = origin = None
     if pitfall is None and not as_input:
         pitfall = calls.mixed_hand_off(tracked.meaning, draft.module) if tracked.meaning else None
         rule = "mixed-hand-off" if pitfall else None

@@ -102,6 +102,15 @@ class Uses:
             return
         self.rows.insert(min(at, len(self.rows)), folded)
 
+    def clear_origin(self, origin: str, rule: str | None) -> None:
+        """The rows of a pitfall that started at ``origin`` under ``rule`` are no longer pitfalls."""
+        self.rows = [
+            replace(row, pitfall=None, rule=None, origin=None)
+            if row.rule == rule and (row.origin == origin or (row.origin is None and row.expression == origin))
+            else row
+            for row in self.rows
+        ]
+
     def clear_pitfall(self, expression: str) -> None:
         """The rows of ``expression`` are no longer pitfalls (joined, the halves were what was meant)."""
         self.rows = [

@@ -23,6 +23,7 @@ CLASSES = (
     "pooling-not-followed",
     "fails-before-recurrent",
     "hostile",
+    "final-state-read",
     "correct",
 )
 
@@ -510,6 +511,89 @@ CASES: tuple[Case, ...] = (
         ),
         CLEAN,
     ),
+    # -- one read of the final state (the rules the idioms name), each with its twin ----------------------
+    Case(
+        "fs_birnn_last_step",
+        "https://github.com/yunjey/pytorch-tutorial/issues/149",
+        "output of bidirectional LSTM",
+        "final-state-read",
+        Expect(
+            "pitfall",
+            rule="half-a-step",
+            words=(("backward",), ("step",)),
+            flagged=("[:, -1, :]",),
+            what="pitfall: out[:, -1, :] of a bidirectional LSTM pairs the forward final state with a backward "
+            "state after one step; fix: cat(out[:, -1, :H], out[:, 0, H:])",
+        ),
+        _clean(
+            Holds("torch.cat", all_of=(("forward",), ("backward",)), none_of=("steps []",)),
+            what="clean; the cat of the forward half at the last step and the backward half at step 0 is each "
+            "direction's final state",
+        ),
+    ),
+    Case(
+        "fs_seq2seq_directions_as_layers",
+        "https://github.com/spro/practical-pytorch/issues/81",
+        "question of 'context vector' in seq2seq-translation-batched",
+        "final-state-read",
+        Expect(
+            "pitfall",
+            rule="mixed-hand-off",
+            words=(("direction",), ("layer",)),
+            flagged=("[:2]",),
+            what="pitfall: encoder_hidden[:2] of a 2-layer bidirectional encoder hands layer 0's forward and "
+            "backward states to the decoder's two layers; fix: each layer's forward state, encoder_hidden[0::2]",
+        ),
+        _clean(
+            Holds("[0::2]", all_of=(("forward",),)),
+            what="clean; encoder_hidden[0::2] is each layer's forward state, one per decoder layer",
+        ),
+    ),
+    Case(
+        "fs_bilstm_classifier_width",
+        "https://github.com/pytorch/pytorch/issues/71991",
+        "How to make LSTMClassifier Bidirectional?",
+        "final-state-read",
+        Expect(
+            "failed",
+            words=(("expects",), ("features",)),
+            what="the forward failed in classifier: nn.Linear(hidden_dim) fed lstm_out[:, -1, :] of width "
+            "2 * hidden_dim; fix: nn.Linear(2 * hidden_dim, n), tried on the real tensor",
+        ),
+        _clean(
+            Holds("torch.cat", all_of=(("forward",), ("backward",))),
+            what="clean; the Linear is 2 * hidden_dim wide and reads the last layer's forward beside its backward",
+        ),
+    ),
+    Case(
+        "fs_backward_only",
+        "https://github.com/pytorch/pytorch/issues/3587",
+        "Documentation: Indexing output from bidirectional RNN (GRU,LSTM)",
+        "final-state-read",
+        Expect(
+            "pitfall",
+            rule="backward-only",
+            words=(("backward",), ("h_n[-2]",)),
+            flagged=("h_n[-1]",),
+            what="pitfall: h_n[-1] of a bidirectional GRU is the last layer's backward state only; "
+            "fix: torch.cat((h_n[-2], h_n[-1]), 1)",
+        ),
+        CLEAN,
+    ),
+    Case(
+        "fs_first_layer",
+        "https://github.com/spro/practical-pytorch/issues/81",
+        "question of 'context vector' (which layer is hidden[0]?)",
+        "final-state-read",
+        Expect(
+            "pitfall",
+            rule="not-last-layer",
+            words=(("last layer",),),
+            flagged=("h_n[0]",),
+            what="pitfall: hidden[0] of a 2-layer GRU is the first layer's final state; fix: hidden[-1]",
+        ),
+        CLEAN,
+    ),
     # -- correct real models: no false alarm ---------------------------------------------------------
     _same(
         "ok_packed_ht_last",
@@ -538,6 +622,13 @@ CASES: tuple[Case, ...] = (
         "bug fix related to output sequence (pre-padded input, output[:, -1, :])",
         "correct",
         CLEAN,
+    ),
+    _same(
+        "ok_mnist_rows",
+        "https://github.com/MorvanZhou/PyTorch-Tutorial/blob/master/tutorial-contents/402_RNN_classifier.py",
+        "RNN classifier on MNIST rows: blank bottom rows are zeros, not padding",
+        "correct",
+        _clean(Holds("[:, -1, :]", none_of=("padding",))),
     ),
     _same(
         "ok_lstm_attn_uni",
