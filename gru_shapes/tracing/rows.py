@@ -15,7 +15,6 @@ from gru_shapes.tracing import calls, state
 from gru_shapes.tracing.traced import Use
 from gru_shapes.tracing.tracked import Draft, Taint, Tracked
 
-
 # Rules about which slot a read of the final state takes, not about a state handed on whole.
 READS = frozenset({"not-last-layer", "backward-only"})
 

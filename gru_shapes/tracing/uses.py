@@ -106,7 +106,8 @@ class Uses:
         """The rows of a pitfall that started at ``origin`` under ``rule`` are no longer pitfalls."""
         self.rows = [
             replace(row, pitfall=None, rule=None, origin=None)
-            if row.rule == rule and (row.origin == origin or (row.origin is None and row.expression == origin))
+            if row.rule == rule
+            and (row.origin == origin or (row.origin is None and row.expression == origin))
             else row
             for row in self.rows
         ]

@@ -31,10 +31,8 @@ class Seq2Seq(nn.Module):
 
     def forward(self, source: torch.Tensor) -> torch.Tensor:
         _outputs, encoder_hidden = self.encoder(self.embedding(source))
-        if self.fixed:
-            decoder_hidden = encoder_hidden[0::2]  # each layer's forward state
-        else:
-            decoder_hidden = encoder_hidden[: self.decoder.num_layers]
+        # As written: "Use last (forward) hidden state from encoder"; fixed: each layer's forward state.
+        decoder_hidden = encoder_hidden[0::2] if self.fixed else encoder_hidden[: self.decoder.num_layers]
         decoder_input = torch.zeros(1, source.size(1), dtype=torch.long)
         output, _hidden = self.decoder(self.decoder_embedding(decoder_input), decoder_hidden)
         return self.out(output.squeeze(0))
