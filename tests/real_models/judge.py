@@ -72,8 +72,15 @@ def _collect(node: Any, said: Said, expression: str = "") -> None:
 
 
 def _verdict_line(trace: Any) -> str:
+    """The trace's verdict line (from its view's closing note, for a version without ``verdict()``)."""
     try:
-        return str(trace.verdict())
+        if hasattr(trace, "verdict"):
+            return str(trace.verdict())
+        from gru_shapes.show.trace_view import trace_sections
+
+        notes = [getattr(s, "text", "") for s in trace_sections(trace)]
+        lines = [n for n in notes if isinstance(n, str) and n.lower().startswith("verdict")]
+        return lines[-1] if lines else "(no verdict line)"
     except Exception as error:  # the trace is the tool's; report, do not stop
         return f"(verdict line unavailable: {type(error).__name__}: {error})"
 
