@@ -5,6 +5,7 @@ cannot be shown, or never returns."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +69,25 @@ def test_help_documents_strict_and_the_timeout_s_default(cli: Cli) -> None:
     result = cli("trace", "--help", env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "--strict" in result.stdout and "--timeout" in result.stdout and "120" in result.stdout
+
+
+def test_a_model_raising_a_base_exception_of_its_own_ends_on_one_line(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "odd.py"
+    source.write_text(
+        "import torch\n"
+        "from torch import nn\n"
+        "class Stop(BaseException):\n"
+        "    pass\n"
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.rnn = nn.GRU(3, 4)\n"
+        "    def forward(self, x):\n"
+        "        self.rnn(x)\n"
+        "        raise Stop()\n"
+        "def build():\n"
+        "    return M(), (torch.zeros(5, 2, 3),)\n"
+    )
+    result = cli("trace", f"{source}:build")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count("\n") == 1 and "Stop, which is not an Exception" in result.stderr

@@ -100,6 +100,13 @@ def test_a_recurrent_call_torch_refuses_is_shown_with_its_diagnosis(cli: Cli) ->
     assert result.exit_code == 1, result.output
     assert "nothing: the call raised" in result.stdout
     assert "input.size(-1) must be equal to input_size. Expected 8, got 3" in result.stdout
+    # The standalone checks ran at the shapes the module expects: not shown as if this call held them.
+    assert "checks held" not in result.stdout and "torch refused these shapes" in result.stdout
+    assert (
+        "fix: lstm = nn.LSTM(input_size=3, hidden_size=32, batch_first=True, bidirectional=True)"
+        in result.stdout
+    )
+    assert "verdict: the forward pass failed in lstm" in result.stdout
 
 
 def test_the_installed_command_does_not_need_torch_for_help() -> None:

@@ -135,7 +135,7 @@ def _call_panel(trace: Trace, group: list[TracedCall]) -> Panel:
         lines.append(Line(report.diagnosis.explanation, label=_("why: "), tone="bad"))
         best = report.diagnosis.fixes[0] if report.diagnosis.fixes else None
         if best is not None:
-            lines.append(Line(best.code or best.change, label=_("fix: "), tone="code"))
+            lines.append(Line(best.code or _module_fix(call, best.options), label=_("fix: "), tone="code"))
     if call.failed:
         # The checks are the standalone run's, at the shapes the module expects: not this call's.
         lines.append(
@@ -148,6 +148,22 @@ def _call_panel(trace: Trace, group: list[TracedCall]) -> Panel:
         )
         lines.append(Line(verdict, tone="good" if report.passed else "bad"))
     return Panel(f"{call.name} · {which}", tuple(lines), tone="plain" if not call.failed else "bad")
+
+
+# The standalone tool's option names where torch's keyword differs.
+_KEYWORD = {"layers": "num_layers"}
+
+
+def _module_fix(call: TracedCall, options: dict[str, Any]) -> str:
+    """A fix that rebuilds the module, as the constructor call in the model's code."""
+    keywords = dict(call.config)
+    changed = {_KEYWORD.get(key, key): value for key, value in options.items()}
+    keywords.update({key: value for key, value in changed.items() if key in keywords})
+    shown = ["input_size", "hidden_size", *(key for key in changed if key in keywords)]
+    defaults = {"num_layers": 1, "batch_first": False, "bidirectional": False}
+    shown += [key for key, default in defaults.items() if key in keywords and keywords[key] is not default]
+    arguments = ", ".join(f"{key}={keywords[key]!r}" for key in dict.fromkeys(shown) if key in keywords)
+    return f"{call.name} = nn.{call.module}({arguments})"
 
 
 def _uses_table(call: TracedCall) -> Table:

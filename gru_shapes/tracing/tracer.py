@@ -136,6 +136,15 @@ def _forward(
                 )
             ) from None
         return raised
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as odd:  # a model's own BaseException: not an error torch or Python raises
+        line = whereabouts.raised_line(odd)
+        raise RunFailure(
+            _("the model raised {kind}, which is not an Exception, during its forward pass{where}").format(
+                kind=type(odd).__name__, where=_(", in {line}").format(line=line) if line else ""
+            )
+        ) from None
     return None
 
 
