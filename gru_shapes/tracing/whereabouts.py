@@ -39,13 +39,24 @@ def _describe(frame: types.FrameType, lineno: int | None = None) -> str:
     return f"{where}: {text}" if text else where
 
 
+def _installed(filename: str) -> bool:
+    """A file of an installed package (a gc callback of a test tool, say), not the model's own."""
+    parts = Path(filename).parts
+    return "site-packages" in parts or "dist-packages" in parts
+
+
 def frame_line(frame: types.FrameType | None) -> str | None:
-    """The innermost frame of the user's code at or above ``frame``."""
+    """The innermost frame of the user's code at or above ``frame``: outside installed packages when
+    there is one (a model of an installed package otherwise)."""
+    found = None
     while frame is not None:
-        if _is_users(frame.f_code.co_filename):
-            return _describe(frame)
+        filename = frame.f_code.co_filename
+        if _is_users(filename):
+            if not _installed(filename):
+                return _describe(frame)
+            found = found or _describe(frame)
         frame = frame.f_back
-    return None
+    return found
 
 
 def thread_line(thread_id: int) -> str | None:
@@ -55,13 +66,17 @@ def thread_line(thread_id: int) -> str | None:
 
 def raised_line(error: BaseException) -> str | None:
     """The innermost line of the user's code in ``error``'s traceback."""
-    found = None
+    found = installed = None
     tb = error.__traceback__
     while tb is not None:
-        if _is_users(tb.tb_frame.f_code.co_filename):
-            found = _describe(tb.tb_frame, tb.tb_lineno)
+        filename = tb.tb_frame.f_code.co_filename
+        if _is_users(filename):
+            if _installed(filename):
+                installed = _describe(tb.tb_frame, tb.tb_lineno)
+            else:
+                found = _describe(tb.tb_frame, tb.tb_lineno)
         tb = tb.tb_next
-    return found
+    return found or installed
 
 
 def message(error: BaseException) -> str:
