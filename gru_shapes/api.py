@@ -127,15 +127,23 @@ def trace(
     train: bool = False,
     inference_mode: bool = True,
     lang: str | None = None,
+    timeout: float | None = None,
     **kwargs: Any,
 ) -> ShownTrace:
     """Run ``model(*args, **kwargs)`` once and explain every recurrent call inside it.
 
     The model runs in eval mode under ``torch.inference_mode()`` unless ``train=True`` /
     ``inference_mode=False``; its train/eval modes and the caller's RNG state are restored
-    afterwards. A model whose forward takes keywords named ``train``, ``inference_mode`` or
-    ``lang`` is traced with :func:`trace_call`. When the forward raises, the trace still holds the
-    calls so far and ``trace.error`` the exception, verbatim.
+    afterwards. A model whose forward takes keywords named ``train``, ``inference_mode``, ``lang``
+    or ``timeout`` is traced with :func:`trace_call`. When the forward raises, the trace still holds
+    the calls so far and ``trace.error`` the exception, verbatim, explained from what the failing
+    operation took, with a repair tried on the forward's own tensors (``trace.error.fix``).
+
+    ``trace.pitfalls`` is empty when nothing was flagged, so a test can gate on it:
+    ``assert not trace.pitfalls, trace.pitfalls`` prints one row per pitfall (its expression, what it
+    holds, the pitfall and its rule id) when it fails; ``trace.passed`` also requires the forward to
+    have run. A forward that calls ``exit()``, raises an exception whose message cannot be shown, or
+    runs past ``timeout`` seconds (on the main thread) raises :class:`~gru_shapes.errors.RunFailure`.
 
     >>> import torch
     >>> from torch import nn
@@ -150,10 +158,12 @@ def trace(
     >>> t = trace(Classifier(), torch.zeros(4, 7, 8), lang="en")
     >>> t.calls[0].name, t.calls[0].returned["h_n"]
     ('rnn', (2, 4, 16))
-    >>> t.pitfalls[0].expression, t.pitfalls[0].pitfall
-    ('h_n[-1]', "of a bidirectional module this is the last layer's backward state only; the forward one is h_n[-2]")
+    >>> t.pitfalls[0].expression, t.pitfalls[0].pitfall, t.pitfalls[0].rule
+    ('h_n[-1]', "of a bidirectional module this is the last layer's backward state only; the forward one is h_n[-2]", 'backward-only')
     """
-    return trace_call(model, args, kwargs, train=train, inference_mode=inference_mode, lang=lang)
+    return trace_call(
+        model, args, kwargs, train=train, inference_mode=inference_mode, lang=lang, timeout=timeout
+    )
 
 
 def trace_call(
@@ -164,11 +174,14 @@ def trace_call(
     train: bool = False,
     inference_mode: bool = True,
     lang: str | None = None,
+    timeout: float | None = None,
 ) -> ShownTrace:
     """:func:`trace` with the model's arguments given as a sequence and a mapping."""
     from gru_shapes.tracing.tracer import trace_call as traced  # torch, only when tracing
 
-    return shown_trace(traced(model, args, kwargs, train=train, inference_mode=inference_mode, lang=lang))
+    return shown_trace(
+        traced(model, args, kwargs, train=train, inference_mode=inference_mode, lang=lang, timeout=timeout)
+    )
 
 
 # explain() takes torch's name where the command line has its own.

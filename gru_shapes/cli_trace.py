@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from gru_shapes.errors import OptionError, RunFailure
+from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _, language
 from gru_shapes.model import validate
 from gru_shapes.show import formats
@@ -25,6 +25,8 @@ HELP = _(
     "(model, args) or (model, args, kwargs), or a model (then give --input-shape). "
     "Loading the file runs its code, as python file.py would."
 )
+# Seconds the traced forward may run before it is stopped (--timeout).
+DEFAULT_TIMEOUT = 120.0
 
 
 def trace_command(
@@ -66,6 +68,16 @@ def trace_command(
     ] = None,
     output_format: Annotated[str, typer.Option("--format", help=_("table, json or markdown."))] = "table",
     as_json: Annotated[bool, typer.Option("--json", help=_("Short for --format json."))] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help=_("Exit with status 1 when a pitfall is found (for CI)."))
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            help=_("Stop the traced forward after this many seconds, saying where it was; 0: no limit."),
+            metavar="SECONDS",
+        ),
+    ] = DEFAULT_TIMEOUT,
 ) -> None:
     # `gru-shapes --lang ko trace ...` asks for Korean as much as `gru-shapes trace ... --lang ko` does.
     if lang is None and ctx.parent is not None:
@@ -73,6 +85,10 @@ def trace_command(
     chosen_lang = validate.lang(lang)
     with language(chosen_lang):
         chosen = formats.output_format(output_format, as_json)
+        if timeout < 0 or timeout != timeout:
+            raise OptionError(
+                "timeout", _("--timeout must be 0 or more seconds, got {value}").format(value=timeout)
+            )
         if chosen == "svg":
             raise OptionError("format", _("--format for trace must be table, json or markdown, got 'svg'"))
         shown = _trace_shown(show, show_all)
@@ -90,14 +106,13 @@ def trace_command(
                     "target", _("{name}'s model has no nn.RNNBase or nn.RNNCellBase inside").format(name=name)
                 )
             traced = trace_call(
-                model, args, kwargs, train=train, inference_mode=not autograd, lang=chosen_lang
-            )
-        if traced.error is not None and not traced.calls:
-            raise RunFailure(
-                _("the model raised before any recurrent call: {kind}: {message}").format(
-                    kind=traced.error.type,
-                    message=traced.error.message.splitlines()[0] if traced.error.message else "",
-                )
+                model,
+                args,
+                kwargs,
+                train=train,
+                inference_mode=not autograd,
+                lang=chosen_lang,
+                timeout=timeout or None,
             )
         if chosen == "json":
             sys.stdout.write(json.dumps(traced.to_dict(), indent=2, ensure_ascii=False) + "\n")
@@ -109,7 +124,7 @@ def trace_command(
             from gru_shapes.show.trace_view import text
 
             sys.stdout.write(text(traced, formats.terminal_width(), styled=formats.styled(), shown=shown))
-    if traced.error is not None:
+    if traced.error is not None or (strict and traced.pitfalls):
         raise typer.Exit(1)
 
 

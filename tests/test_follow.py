@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from gru_shapes.model import follow, readings
+from gru_shapes.model import follow, readings, regroup
 from gru_shapes.model.follow import Context
 
 
@@ -37,7 +37,7 @@ def test_an_index_of_h_n_holds_the_layer_and_direction_torch_puts_there(
     ("shape", "mixes"), [((2, 2, 3, 4), False), ((2, 3, 8), True), ((4, 12), False)], ids=str
 )
 def test_a_view_of_h_n_mixes_dims_only_across_their_boundaries(shape: tuple[int, ...], mixes: bool) -> None:
-    meaning = follow.reshape(Context("GRU", 2, 2, 4, 3, 5).h_n(), list(shape))
+    meaning = regroup.reshape(Context("GRU", 2, 2, 4, 3, 5).h_n(), list(shape))
     assert meaning.shape == shape
     assert (meaning.mixed is not None) == mixes
 
@@ -53,6 +53,6 @@ def test_the_last_padded_step_is_padding_for_shorter_sequences() -> None:
 
 def test_joining_both_directions_is_the_whole_last_layer() -> None:
     state = Context("GRU", 1, 2, 4, 3, 5).h_n()
-    joined = follow.concatenate([follow.select(state, 0, -2), follow.select(state, 0, -1)], 1)
+    joined = regroup.concatenate([follow.select(state, 0, -2), follow.select(state, 0, -1)], 1)
     assert joined.shape == (3, 8)
     assert readings.describe(joined).pitfall is None

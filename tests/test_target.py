@@ -67,20 +67,12 @@ def test_a_model_name_takes_random_inputs(cli: Cli) -> None:
         (["no_such_package_here:build"], 2, "cannot load no_such_package_here: ModuleNotFoundError"),
         ([f"{EXAMPLES / 'classifier.py'}:absent"], 2, "has no absent"),
         ([f"{EXAMPLES / 'classifier.py'}:Classifier"], 2, "Classifier() must return (model, args)"),
-        ([f"{EXAMPLES / 'buggy.py'}:model"], 2, "model is a model: give its input with --input-shape"),
         (
-            [
-                f"{EXAMPLES / 'classifier.py'}:model",
-                "--input-shape",
-                "2,5",
-                "--input-dtype",
-                "int64",
-                "--input-high",
-                "500",
-            ],
-            1,
-            "the model raised before any recurrent call: IndexError: index out of range in self",
+            [f"{EXAMPLES / 'buggy.py'}:model"],
+            2,
+            "model is a model: give its input with --input-shape, e.g. 4,12,8",
         ),
+        ([f"{EXAMPLES / 'buggy.py'}:build", "--timeout", "-1"], 2, "--timeout must be 0 or more seconds"),
         (
             [f"{EXAMPLES / 'buggy.py'}:model", "--input-shape", "2,5,8", "--input-dtype", "int8"],
             2,
@@ -108,6 +100,13 @@ def test_a_recurrent_call_torch_refuses_is_shown_with_its_diagnosis(cli: Cli) ->
     assert result.exit_code == 1, result.output
     assert "nothing: the call raised" in result.stdout
     assert "input.size(-1) must be equal to input_size. Expected 8, got 3" in result.stdout
+    # The standalone checks ran at the shapes the module expects: not shown as if this call held them.
+    assert "checks held" not in result.stdout and "torch refused these shapes" in result.stdout
+    assert (
+        "fix: lstm = nn.LSTM(input_size=3, hidden_size=32, batch_first=True, bidirectional=True)"
+        in result.stdout
+    )
+    assert "verdict: the forward pass failed in lstm" in result.stdout
 
 
 def test_the_installed_command_does_not_need_torch_for_help() -> None:

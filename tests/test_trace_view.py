@@ -66,3 +66,12 @@ def test_every_section_draws_in_both_languages_and_tables_stay_aligned(lang: str
     assert stopped in drawn
     assert markdown(traced).count("\n|") > 3
     assert "mat1 and mat2 shapes cannot be multiplied" in traced._repr_html_()
+
+
+@pytest.mark.parametrize("name", ["classifier", "tagger", "seq2seq", "language_model", "buggy"])
+def test_the_traces_of_the_examples_are_golden(name: str) -> None:
+    from gru_shapes.show.trace_view import text
+    from tests.test_render import check_golden
+
+    model, args = example(name).build()
+    check_golden(f"trace-{name}", text(trace(model, *args, lang="en"), 100, styled=False))

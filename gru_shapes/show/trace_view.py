@@ -13,7 +13,7 @@ from typing import Any
 
 from gru_shapes.i18n import _, language
 from gru_shapes.show.header import module_call
-from gru_shapes.show.layout import Column, Line, Note, Panel, Section, Table
+from gru_shapes.show.layout import Column, Line, Note, Panel, Section, Table, Tone
 from gru_shapes.show.sections import sections
 from gru_shapes.tracing.traced import Trace, TracedCall
 
@@ -42,6 +42,14 @@ def _sections(trace: Trace, shown: Sequence[str]) -> list[Section]:
             parts.append(_call_panel(trace, group))
             if call.uses:
                 parts.append(_uses_table(call))
+            if call.uses_left_out:
+                parts.append(
+                    Note(
+                        _("{count} more use(s) of {name}'s results not listed").format(
+                            count=call.uses_left_out, name=call.name
+                        )
+                    )
+                )
         if "report" in shown and call.spec not in explained:
             explained.add(call.spec)
             parts.extend(sections(call.report))
@@ -77,7 +85,8 @@ def _header(trace: Trace) -> Panel:
             _("{count} recurrent call(s) of {modules} module(s) · {mode}").format(
                 count=len(trace.calls), modules=modules, mode=trace.mode
             )
-        )
+        ),
+        Line(trace.verdict(), tone=_tone(trace)),
     ]
     return Panel(_("gru-shapes trace: {model}").format(model=trace.model), tuple(lines))
 
@@ -121,14 +130,40 @@ def _call_panel(trace: Trace, group: list[TracedCall]) -> Panel:
             tone="plain" if returned else "bad",
         ),
     ]
-    if report.diagnosis is not None and not report.diagnosis.compatible:
+    refused = report.diagnosis is not None and not report.diagnosis.compatible
+    if refused and report.diagnosis is not None:
         lines.append(Line(report.diagnosis.explanation, label=_("why: "), tone="bad"))
-    checks = sum(1 for check in report.checks if check.passed)
-    verdict = _("standalone report: {passed} of {total} checks held").format(
-        passed=checks, total=len(report.checks)
-    )
-    lines.append(Line(verdict, tone="good" if report.passed else "bad"))
+        best = report.diagnosis.fixes[0] if report.diagnosis.fixes else None
+        if best is not None:
+            lines.append(Line(best.code or _module_fix(call, best.options), label=_("fix: "), tone="code"))
+    if call.failed:
+        # The checks are the standalone run's, at the shapes the module expects: not this call's.
+        lines.append(
+            Line(_("torch refused these shapes; the standalone report shows what the module expects"))
+        )
+    else:
+        checks = sum(1 for check in report.checks if check.passed)
+        verdict = _("standalone report: {passed} of {total} checks held").format(
+            passed=checks, total=len(report.checks)
+        )
+        lines.append(Line(verdict, tone="good" if report.passed else "bad"))
     return Panel(f"{call.name} · {which}", tuple(lines), tone="plain" if not call.failed else "bad")
+
+
+# The standalone tool's option names where torch's keyword differs.
+_KEYWORD = {"layers": "num_layers"}
+
+
+def _module_fix(call: TracedCall, options: dict[str, Any]) -> str:
+    """A fix that rebuilds the module, as the constructor call in the model's code."""
+    keywords = dict(call.config)
+    changed = {_KEYWORD.get(key, key): value for key, value in options.items()}
+    keywords.update({key: value for key, value in changed.items() if key in keywords})
+    shown = ["input_size", "hidden_size", *(key for key in changed if key in keywords)]
+    defaults = {"num_layers": 1, "batch_first": False, "bidirectional": False}
+    shown += [key for key, default in defaults.items() if key in keywords and keywords[key] is not default]
+    arguments = ", ".join(f"{key}={keywords[key]!r}" for key in dict.fromkeys(shown) if key in keywords)
+    return f"{call.name} = nn.{call.module}({arguments})"
 
 
 def _uses_table(call: TracedCall) -> Table:
@@ -146,10 +181,12 @@ def _uses_table(call: TracedCall) -> Table:
         rows=tuple(
             (
                 _("pitfall") if use.pitfall else _("ok"),
-                use.expression,
+                use.expression
+                if use.repeats == 1
+                else _("{expression} (×{count})").format(expression=use.expression, count=use.repeats),
                 str(list(use.shape)),
                 use.holds,
-                use.pitfall or "",
+                _pitfall_cell(use.pitfall, use.rule),
             )
             for use in call.uses
         ),
@@ -157,40 +194,64 @@ def _uses_table(call: TracedCall) -> Table:
     )
 
 
+def _pitfall_cell(pitfall: str | None, rule: str | None) -> str:
+    if not pitfall:
+        return ""
+    return f"{pitfall} [{rule}]" if rule else pitfall
+
+
 def _error_panel(trace: Trace) -> Panel:
     error = trace.error
     assert error is not None
     lines = [Line(f"{error.type}: {error.message}", label=_("torch: "), tone="bad")]
+    if error.line:
+        lines.append(Line(error.line, label=_("at: "), tone="code"))
     if error.consumer:
-        lines.append(Line(error.consumer, label=_("failed in: ")))
-    if error.expression is not None and error.call is not None:
-        call = trace.calls[error.call]
+        lines.append(Line(error.consumer, label=_("failed in: "), tone="code"))
+    for operand in error.operands:
+        origin = trace.calls[operand.call].name if operand.call is not None else ""
+        dims = ", ".join(f"{size} {word}" for size, word in zip(operand.shape, operand.dims, strict=False))
         lines.append(
             Line(
-                _("{expression} {shape}, from {name}").format(
-                    expression=error.expression, shape=list(error.shape or ()), name=call.name
-                ),
-                label=_("it received: "),
+                _("{expression} [{dims}], from {name}").format(
+                    expression=operand.expression, dims=dims, name=origin
+                )
+                if origin
+                else _("{expression} [{dims}]").format(expression=operand.expression, dims=dims),
+                label=_("operand: "),
                 tone="code",
             )
         )
     if error.why:
-        lines.append(Line(error.why, label=_("how: ")))
+        lines.append(Line(error.why, label=_("why: ")))
+    if error.fix is not None:
+        tried = _(" (tried on the forward's own tensors: it runs)") if error.fix.verified else ""
+        lines.append(
+            Line(
+                _("{code} in place of {replaces}{tried}").format(
+                    code=error.fix.code, replaces=error.fix.replaces, tried=tried
+                ),
+                label=_("fix: "),
+                tone="good",
+            )
+        )
+        lines.append(Line(error.fix.expression, label=_("then: "), tone="code"))
     if not trace.calls:
         lines.append(Line(_("the model raised before any recurrent call"), tone="strong"))
     return Panel(_("the forward pass stopped here"), tuple(lines), tone="bad")
 
 
+def _tone(trace: Trace) -> Tone:
+    status = trace.status
+    if status == "failed":
+        return "bad"
+    if status == "pitfalls":
+        return "warning"
+    return "plain" if trace.calls else "notice"
+
+
 def _verdict(trace: Trace) -> Note:
-    pitfalls = trace.pitfalls
-    if not trace.calls:
-        return Note(_("verdict: no recurrent module was called"), tone="notice")
-    if not pitfalls:
-        return Note(_("verdict: no pitfall in what the model took from its recurrent layers"), tone="plain")
-    listed = "; ".join(f"{use.expression}: {use.pitfall}" for use in pitfalls[:6])
-    return Note(
-        _("verdict: {count} pitfall(s): {listed}").format(count=len(pitfalls), listed=listed), tone="warning"
-    )
+    return Note(trace.verdict(), tone=_tone(trace))
 
 
 def render(trace: Trace, shown: Sequence[str] = DEFAULT_SHOWN) -> Any:

@@ -141,9 +141,12 @@ def is_standard(module: nn.Module, fed: Fed) -> bool:
     return not fed.hx_shapes or list(fed.hx_shapes) == wanted
 
 
-def context_of(module: nn.Module, fed: Fed) -> Context:
+def context_of(module: nn.Module, fed: Fed, padded: tuple[int, ...] | None = None) -> Context:
+    """What a call's results hold; ``padded``: the real lengths of an unpacked batch seen to end in
+    padding."""
     cell = isinstance(module, nn.RNNCellBase)
     shape = fed.shape
+    lengths: tuple[int, ...] | None
     if fed.kind == "packed":
         lengths = fed.lengths or ()
         batch, steps, unbatched = len(lengths), max(lengths, default=0), False
@@ -156,7 +159,7 @@ def context_of(module: nn.Module, fed: Fed) -> Context:
             batch, steps = 1, shape[0]
         else:
             batch, steps = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
-        lengths = None
+        lengths = padded if padded and len(padded) == batch else None
     lstm = isinstance(module, nn.LSTM)
     return Context(
         family=type(module).__name__.removesuffix("Cell"),
@@ -171,11 +174,14 @@ def context_of(module: nn.Module, fed: Fed) -> Context:
         batch_first=bool(getattr(module, "batch_first", False)),
         unbatched=unbatched,
         is_cell=cell,
+        padded=fed.kind != "packed" and lengths is not None,
     )
 
 
 def mixed_hand_off(meaning: Meaning, receiver: nn.Module) -> str | None:
-    """A bidirectional state handed whole to a one-directional module feeds its layers the directions."""
+    """A bidirectional state handed to a one-directional module so that two of its layers get the
+    two directions of one encoder layer: the directions become layers. One direction per layer
+    (``h_n[0::2]``, each layer's forward state) is a choice, not this mix."""
     if not isinstance(receiver, nn.RNNBase) or receiver.bidirectional or not meaning.axes:
         return None
     slots = meaning.axes[0].labels
@@ -183,8 +189,11 @@ def mixed_hand_off(meaning: Meaning, receiver: nn.Module) -> str | None:
         return None
     if not all(len(labels.get("slot", ())) == 1 for labels in slots):
         return None
-    layer, direction = next(iter(slots[1]["slot"])) if len(slots) > 1 else (0, 0)
-    return _(
-        "hands the encoder's directions to the decoder as layers: decoder layer 1 gets encoder layer {layer}, "
-        "{direction}; sum or concatenate the directions first"
-    ).format(layer=layer, direction=_("backward") if direction else _("forward"))
+    held = [next(iter(labels["slot"])) for labels in slots]
+    for index, (layer, direction) in enumerate(held):
+        if any(other_layer == layer and other != direction for other_layer, other in held[:index]):
+            return _(
+                "hands the encoder's directions to the decoder as layers: decoder layer {index} gets encoder "
+                "layer {layer}, {direction}; sum or concatenate the directions first"
+            ).format(index=index, layer=layer, direction=_("backward") if direction else _("forward"))
+    return None

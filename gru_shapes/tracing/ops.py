@@ -13,21 +13,52 @@ from typing import Any
 
 import torch
 
-from gru_shapes.model import follow
+from gru_shapes.model import follow, regroup
 from gru_shapes.model.follow import Meaning
+from gru_shapes.tracing.written import JOINS, OPERATORS, expression
 
 # Operations that keep every element where it is: followed through without a use of their own.
 SAME = frozenset({"contiguous", "clone", "detach", "float", "double", "half", "to", "cpu", "cuda", "type_as"})
-JOINS = frozenset({"cat", "concat", "concatenate", "stack"})
 # Functions that cut a tensor into a tuple of pieces along one dim.
 PIECES = frozenset({"chunk", "split", "unbind"})
 # Functions whose result, though shaped as their operand, no longer holds it element by element.
 STOP = frozenset(
-    {"matmul", "mm", "bmm", "softmax", "log_softmax", "cumsum", "flip", "roll", "sort", "linear"}
+    {
+        "matmul",
+        "mm",
+        "bmm",
+        "softmax",
+        "log_softmax",
+        "cumsum",
+        "flip",
+        "roll",
+        "sort",
+        "linear",
+        "__matmul__",
+    }
 )
+# Reductions over a dim, by the name the pooling is known by.
+REDUCTIONS = {
+    "sum": "sum",
+    "nansum": "sum",
+    "mean": "mean",
+    "nanmean": "mean",
+    "max": "max",
+    "amax": "max",
+    "min": "min",
+    "amin": "min",
+    "logsumexp": "logsumexp",
+}
+# Pooling over the last dim; a kernel as long as that dim (or an output of size 1) is a reduction.
+POOLS = {
+    "max_pool1d": "max",
+    "avg_pool1d": "mean",
+    "adaptive_max_pool1d": "max",
+    "adaptive_avg_pool1d": "mean",
+}
 
 
-def _arg(args: Sequence[Any], kwargs: Mapping[str, Any], position: int, name: str, default: Any) -> Any:
+def arg_of(args: Sequence[Any], kwargs: Mapping[str, Any], position: int, name: str, default: Any) -> Any:
     if len(args) > position:
         return args[position]
     return kwargs.get(name, default)
@@ -40,10 +71,16 @@ def _ints(values: Sequence[Any]) -> list[int]:
 
 
 def apply(
-    name: str, m: Meaning, args: Sequence[Any], kwargs: Mapping[str, Any], meanings: Mapping[int, Meaning]
+    name: str,
+    m: Meaning,
+    args: Sequence[Any],
+    kwargs: Mapping[str, Any],
+    meanings: Mapping[int, Meaning],
+    names: Mapping[int, str] | None = None,
 ) -> Meaning | None:
     """What the result of ``name`` applied to a tensor holding ``m`` holds, or None for an operation
-    not followed; ``meanings`` are those of every traced operand, by ``id``.
+    not followed; ``meanings`` are those of every operand of this call, by ``id``, and ``names``
+    what the other tensors of a join are (``"lstm's input"``), by ``id``.
 
     >>> from gru_shapes.model.follow import Context
     >>> h_n = Context("GRU", num_layers=2, directions=2, h_size=8, batch=3).h_n()
@@ -56,34 +93,34 @@ def apply(
         if name == "select":
             return follow.select(
                 m,
-                operator.index(_arg(args, kwargs, 1, "dim", 0)),
-                operator.index(_arg(args, kwargs, 2, "index", 0)),
+                operator.index(arg_of(args, kwargs, 1, "dim", 0)),
+                operator.index(arg_of(args, kwargs, 2, "index", 0)),
             )
         if name in ("view", "reshape"):
             shape = _ints(args[1:]) if len(args) > 1 else _ints([kwargs["shape"]])
-            return follow.reshape(m, shape)
+            return regroup.reshape(m, shape)
         if name == "flatten":
-            start = operator.index(_arg(args, kwargs, 1, "start_dim", 0))
-            end = operator.index(_arg(args, kwargs, 2, "end_dim", -1))
+            start = operator.index(arg_of(args, kwargs, 1, "start_dim", 0))
+            end = operator.index(arg_of(args, kwargs, 2, "end_dim", -1))
             sizes = list(m.shape)
             rank = len(sizes)
             start, end = start % rank if rank else 0, end % rank if rank else 0
             merged = 1
             for size in sizes[start : end + 1]:
                 merged *= size
-            return follow.reshape(m, [*sizes[:start], merged, *sizes[end + 1 :]])
+            return regroup.reshape(m, [*sizes[:start], merged, *sizes[end + 1 :]])
         if name == "permute":
             return follow.permute(m, _ints(args[1:]) if len(args) > 1 else _ints([kwargs["dims"]]))
         if name in ("transpose", "swapaxes", "swapdims"):
             return follow.transpose(
                 m,
-                operator.index(_arg(args, kwargs, 1, "dim0", 0)),
-                operator.index(_arg(args, kwargs, 2, "dim1", 1)),
+                operator.index(arg_of(args, kwargs, 1, "dim0", 0)),
+                operator.index(arg_of(args, kwargs, 2, "dim1", 1)),
             )
         if name == "t":
             return follow.transpose(m, 0, 1) if len(m.axes) == 2 else m
         if name == "squeeze":
-            dim = _arg(args, kwargs, 1, "dim", None)
+            dim = arg_of(args, kwargs, 1, "dim", None)
             dims = (
                 None
                 if dim is None
@@ -93,30 +130,87 @@ def apply(
             )
             return follow.squeeze(m, dims)
         if name == "unsqueeze":
-            return follow.unsqueeze(m, operator.index(_arg(args, kwargs, 1, "dim", 0)))
+            return follow.unsqueeze(m, operator.index(arg_of(args, kwargs, 1, "dim", 0)))
         if name in ("cat", "concat", "concatenate", "stack"):
             tensors = args[0] if args else kwargs["tensors"]
-            dim = operator.index(_arg(args, kwargs, 1, "dim", 0))
-            parts: list[Meaning | tuple[int, ...]] = []
+            dim = operator.index(arg_of(args, kwargs, 1, "dim", 0))
+            parts: list[Meaning | tuple[int, ...] | tuple[tuple[int, ...], str]] = []
             for tensor in tensors:
                 found = meanings.get(id(tensor))
-                parts.append(found if found is not None else tuple(tensor.shape))
-            return follow.concatenate(parts, dim, new_dim=name == "stack")
+                name_of = names.get(id(tensor)) if names else None
+                parts.append(
+                    found
+                    if found is not None
+                    else (tuple(tensor.shape), name_of)
+                    if name_of
+                    else tuple(tensor.shape)
+                )
+            return regroup.concatenate(parts, dim, new_dim=name == "stack")
         if name == "index_select":
             index = args[2] if len(args) > 2 else kwargs["index"]
-            return follow.take(m, [operator.index(_arg(args, kwargs, 1, "dim", 0))], [index.tolist()])
-        if name in ("sum", "mean") and _arg(args, kwargs, 1, "dim", None) is not None:
-            if _arg(args, kwargs, 2, "keepdim", False):
-                return None
-            dim = _arg(args, kwargs, 1, "dim", None)
-            return follow.reduce(m, _ints([dim]) if isinstance(dim, (tuple, list)) else [operator.index(dim)])
+            return follow.take(m, [operator.index(arg_of(args, kwargs, 1, "dim", 0))], [index.tolist()])
+        if name == "repeat":
+            return regroup.repeat(m, _ints(args[1:]) if len(args) > 1 else _ints([kwargs["repeats"]]))
+        if name in REDUCTIONS and arg_of(args, kwargs, 1, "dim", None) is not None:
+            dim = arg_of(args, kwargs, 1, "dim", None)
+            dims = _ints([dim]) if isinstance(dim, (tuple, list)) else [operator.index(dim)]
+            keepdim = bool(arg_of(args, kwargs, 2, "keepdim", False))
+            return regroup.reduce(m, dims, keepdim=keepdim, op=REDUCTIONS[name])
+        if name in POOLS:
+            return _pool(name, m, args, kwargs)
+        if name == "masked_fill":
+            return m
     except (TypeError, ValueError, IndexError, KeyError):
         return None
     return None
 
 
+def reduced_dims(name: str, m: Meaning, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[int] | None:
+    """The dims a reduction or a whole-length pooling takes away (as non-negative indices)."""
+    rank = len(m.axes)
+    try:
+        if name in POOLS:
+            return [rank - 1]
+        dim = arg_of(args, kwargs, 1, "dim", None)
+        if dim is None:
+            return None
+        dims = _ints([dim]) if isinstance(dim, (tuple, list)) else [operator.index(dim)]
+        return [d % rank for d in dims]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _pool(name: str, m: Meaning, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Meaning | None:
+    """A 1-d pooling that covers the whole last dim at once: the reduction over it, kept as size 1."""
+    if len(m.axes) < 2:
+        return None
+    length = m.axes[-1].size
+    if name.startswith("adaptive"):
+        whole = _ints([arg_of(args, kwargs, 1, "output_size", 0)]) == [1]
+    else:
+        kernel = _ints([arg_of(args, kwargs, 1, "kernel_size", 0)])
+        stride = arg_of(args, kwargs, 2, "stride", None)
+        padding = arg_of(args, kwargs, 3, "padding", 0)
+        whole = (
+            kernel == [length]
+            and (stride in (None, [], ()) or _ints([stride]) in ([length], []))
+            and (padding in (0, (0,), [0]))
+        )
+    return regroup.reduce(m, [len(m.axes) - 1], keepdim=True, op=POOLS[name]) if whole else None
+
+
 def _index(m: Meaning, index: Any) -> Meaning | None:
     parts = list(index) if isinstance(index, tuple) else [index]
+    # A 0-dim integer tensor indexes as the integer it holds (``output[i][length - 1]``).
+    parts = [
+        int(p.item())
+        if isinstance(p, torch.Tensor)
+        and p.dim() == 0
+        and not p.is_floating_point()
+        and p.dtype != torch.bool
+        else p
+        for p in parts
+    ]
     if any(isinstance(p, torch.Tensor) and (p.dtype == torch.bool or p.dim() != 1) for p in parts):
         return None
     advanced = [isinstance(p, (torch.Tensor, list)) for p in parts]
@@ -144,59 +238,6 @@ def _index(m: Meaning, index: Any) -> Meaning | None:
     return m
 
 
-def _index_text(part: Any) -> str:
-    if part is None:
-        return "None"
-    if part is Ellipsis:
-        return "..."
-    if isinstance(part, slice):
-        text = f"{'' if part.start is None else part.start}:{'' if part.stop is None else part.stop}"
-        return text + (f":{part.step}" if part.step is not None else "")
-    if isinstance(part, torch.Tensor):
-        return str(part.tolist()) if part.numel() <= 6 else f"<index {list(part.shape)}>"
-    return str(part)
-
-
-def _operand_text(value: Any, tracked: Mapping[int, str]) -> str:
-    if isinstance(value, torch.Tensor):
-        found = tracked.get(id(value))
-        if found is not None:
-            return found
-        if not value.is_floating_point() and value.numel() <= 6:  # an index: its values say more
-            return f"tensor({value.tolist()})"
-        return f"<tensor {list(value.shape)}>"
-    if isinstance(value, (tuple, list)):
-        inner = ", ".join(_operand_text(v, tracked) for v in value)
-        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
-    return repr(value)
-
-
-def expression(
-    name: str, base: str, args: Sequence[Any], kwargs: Mapping[str, Any], tracked: Mapping[int, str]
-) -> str:
-    """The operation as the model wrote it, on the traced names (``tracked``: each traced operand's
-    expression, by ``id``).
-
-    >>> expression("__getitem__", "output", (None, (slice(None), -1)), {}, {})
-    'output[:, -1]'
-    """
-    if name == "__getitem__":
-        index = args[1]
-        parts = index if isinstance(index, tuple) else (index,)
-        return f"{base}[{', '.join(_index_text(p) for p in parts)}]"
-    extra = [_operand_text(a, tracked) for a in args[1:]] + [
-        f"{k}={_operand_text(v, tracked)}" for k, v in kwargs.items()
-    ]
-    if name in JOINS:
-        first = _operand_text(args[0] if args else kwargs.get("tensors"), tracked)
-        rest = [a for a in extra if not a.startswith("tensors=")]
-        return f"torch.{name}({', '.join([first, *rest])})"
-    if args and isinstance(args[0], torch.Tensor) and id(args[0]) in tracked:
-        return f"{base}.{name}({', '.join(extra)})"
-    inner = ", ".join(_operand_text(a, tracked) for a in args)
-    return f"torch.{name}({inner})"
-
-
 def pieces(
     name: str, m: Meaning, args: Sequence[Any], kwargs: Mapping[str, Any], shapes: Sequence[tuple[int, ...]]
 ) -> list[Meaning] | None:
@@ -209,7 +250,7 @@ def pieces(
     """
     try:
         default = 0
-        dim = operator.index(_arg(args, kwargs, 2 if name != "unbind" else 1, "dim", default))
+        dim = operator.index(arg_of(args, kwargs, 2 if name != "unbind" else 1, "dim", default))
         if name == "unbind":
             return [follow.select(m, dim, i) for i in range(len(shapes))]
         dim = dim + len(m.axes) if dim < 0 else dim
@@ -221,3 +262,6 @@ def pieces(
         return found
     except (TypeError, ValueError, IndexError):
         return None
+
+
+__all__ = ["JOINS", "OPERATORS", "apply", "arg_of", "expression", "pieces", "reduced_dims"]

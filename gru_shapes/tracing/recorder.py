@@ -1,13 +1,14 @@
 """The state of one traced forward pass: forward hooks on every recurrent module record each call
 (what was passed, what came back), every tensor followed from its results, the uses the model made of
-them, and where the forward failed.
+them (:mod:`gru_shapes.tracing.uses`), and where the forward failed
+(:mod:`gru_shapes.tracing.failure`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -17,50 +18,18 @@ from torch.nn.utils.rnn import PackedSequence
 from gru_shapes.i18n import _
 from gru_shapes.model import readings
 from gru_shapes.model.follow import Axis, Meaning
-from gru_shapes.model.spec import Spec
-from gru_shapes.tracing import calls
-from gru_shapes.tracing.traced import Fed, TracedCall, TraceError, Use
+from gru_shapes.model.regroup import mix_features
+from gru_shapes.tracing import calls, failure, padding, rows, state
+from gru_shapes.tracing.traced import TracedCall, Use
+from gru_shapes.tracing.tracked import Draft, Frame, Tracked
 
 RECURRENT = (nn.RNNBase, nn.RNNCellBase)
-# Uses recorded per call: a loop over a call's result is summarised by its first uses.
-MOST_USES = 16
-
-
-@dataclass
-class Tracked:
-    tensor: torch.Tensor  # kept alive so that its id is not reused while the forward runs
-    meaning: Meaning
-    expression: str
-    call: int
-    steps: int
-    internal: bool = False  # pad_packed_sequence's own reordering follows: no use of its own
-
-
-@dataclass(eq=False)
-class Draft:
-    name: str
-    module: nn.Module
-    index: int
-    position: int  # in the trace's calls
-    fed: Fed
-    spec: Spec
-    returned: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    uses: list[Use] = field(default_factory=list)
-    order: list[int] | None = None  # a packed call's sequences, in the order torch sorted them
-    reordered: bool = False  # the packed call's sequences were sorted, so unpacking reorders them
-
-
-@dataclass
-class Failure:
-    consumer: str
-    tracked: Tracked | None
-    note: str | None = None
 
 
 class Recorder:
     """The state of one traced forward pass."""
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, given: Sequence[Any] = ()) -> None:
         self.model = model
         self.names = {id(module): name or "model" for name, module in model.named_modules()}
         self.calls: list[Draft] = []
@@ -69,9 +38,17 @@ class Recorder:
         # Inside a recurrent module, or a leaf module fed a traced tensor: its own torch calls are
         # not the model's operations.
         self.depth = 0
-        self.frames: list[tuple[str, nn.Module, Tracked | None, bool]] = []
-        self.failure: Failure | None = None
+        self.frames: list[Frame] = []
+        self.failure: Any = None  # a failure.Failure, the last operation that raised
         self.running: list[Draft] = []  # recurrent calls entered and not yet returned
+        self.internal: str | None = None  # the tracer's own error, if one happened
+        self.evidence = padding.Evidence()
+        self.evidence.given(given)
+        self.graph_start = state.probe()
+        # Tensors that are not recurrent results, by id, with a name: a recurrent layer's input, a
+        # module's output (weakly held: they are not kept alive for this).
+        self._plain: weakref.WeakValueDictionary[int, torch.Tensor] = weakref.WeakValueDictionary()
+        self._plain_names: dict[int, tuple[str, str]] = {}
 
     # Hooks ----------------------------------------------------------------------------------
 
@@ -95,6 +72,27 @@ class Recorder:
             for handle in handles:
                 handle.remove()
 
+    @contextmanager
+    def own_work(self) -> Iterator[None]:
+        """The tracer's own work inside a hook: its torch calls are not the model's, so not followed,
+        and an error of its own stops the following, never the model."""
+        self.depth += 1
+        try:
+            with self.guarded():
+                yield
+        finally:
+            self.depth -= 1
+
+    @contextmanager
+    def guarded(self) -> Iterator[None]:
+        """Run the tracer's own code: an exception there is the tracer's, kept as a note (the
+        uses past it are missing), and the model's forward goes on."""
+        try:
+            yield
+        except Exception as error:  # the tracer's own failure must not become the model's
+            if self.internal is None:
+                self.internal = f"{type(error).__name__}: {error}"
+
     def _before_recurrent(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         x = args[0] if args else kwargs.get("input")
         hx = args[1] if len(args) > 1 else kwargs.get("hx")
@@ -104,66 +102,115 @@ class Recorder:
         fed = calls.fed_of(x, hx)
         draft = Draft(name, module, index, len(self.calls), fed, calls.spec_of(module, fed))
         handed = [t for t in calls.tensors_in((x, hx)) if id(t) in self.tracked]
-        for tensor in handed:
-            self._hand_off(
-                draft,
-                self.tracked[id(tensor)],
-                tensor is x or (isinstance(x, PackedSequence) and tensor is x.data),
-            )
         self.calls.append(draft)
         self.running.append(draft)
-        self.frames.append((name, module, self.tracked.get(id(handed[0])) if handed else None, True))
+        self.frames.append(Frame(name, module, self.tracked.get(id(handed[0])) if handed else None, True))
+        outermost = not self.depth
+        with self.own_work():
+            self._entering(draft, x, hx, handed, outermost)
         self.depth += 1
+
+    def _entering(self, draft: Draft, x: Any, hx: Any, handed: list[torch.Tensor], outermost: bool) -> None:
+        """What the call was given: padding seen in it, traced tensors handed to it, a state carried
+        in with its graph."""
+        module = draft.module
+        if draft.fed.kind == "tensor" and isinstance(module, nn.RNNBase) and outermost:
+            draft.padded = padding.unpacked_lengths(x, bool(module.batch_first), self.evidence)
+        for tensor in handed:
+            as_input = tensor is x or (isinstance(x, PackedSequence) and tensor is x.data)
+            rows.hand_off(self, draft, self.tracked[id(tensor)], as_input)
+        if outermost:
+            rows.carried(self, draft, hx)
+        if isinstance(x, torch.Tensor) and id(x) not in self.tracked:
+            self.name_plain(x, f"<{draft.name} input>", _("{name}'s input").format(name=draft.name))
 
     def _after_recurrent(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> None:
-        name, _module, tracked, _counted = self.frames.pop()
+        frame = self.frames.pop()
         self.depth -= 1
         draft = self.running.pop()
         if output is None:
-            self._fail(
-                _("{name} ({module})").format(name=name, module=calls.describe_module(module)), tracked
-            )
+            failure.module_failed(self, frame)
             return
-        self._returned(draft, output)
+        with self.own_work():
+            self._returned(draft, output)
 
     def _before_leaf(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        if isinstance(module, nn.Embedding) and not self.depth and args:
+            with self.own_work():
+                self.evidence.embedded(module, args[0])
         traced = [t for t in calls.tensors_in((args, tuple(kwargs.values()))) if id(t) in self.tracked]
         if not traced or self.depth:
-            self.frames.append(("", module, None, False))
+            self.frames.append(Frame(self.names.get(id(module), type(module).__name__), module, None, False))
             return
         tracked = self.tracked[id(traced[0])]
         name = self.names.get(id(module), type(module).__name__)
-        self._use_in_module(name, module, tracked)
-        self.frames.append((name, module, tracked, True))
+        with self.own_work():
+            rows.use_in_module(self, name, module, tracked)
+        self.frames.append(Frame(name, module, tracked, True))
         self.depth += 1
 
     def _after_leaf(
         self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> None:
-        name, _module, tracked, counted = self.frames.pop()
-        if not counted:
+        frame = self.frames.pop()
+        if not frame.counted:
+            if not self.depth and isinstance(output, torch.Tensor) and id(output) not in self.tracked:
+                name = self.names.get(id(module), type(module).__name__)
+                self.name_plain(output, f"{name}(…)", f"{name}(…)")
             return
         self.depth -= 1
         if output is None:
-            self._fail(
-                _("{name} ({module})").format(name=name, module=calls.describe_module(module)), tracked
-            )
+            failure.module_failed(self, frame)
+        elif isinstance(output, torch.Tensor) and output.is_floating_point() and frame.tracked is not None:
+            with self.own_work():
+                self._module_output(frame, output)
+
+    def _module_output(self, frame: Frame, output: torch.Tensor) -> None:
+        """Follow a module's output: a map over the features (Linear) keeps the other dims' labels;
+        a module that keeps the shape (dropout, an activation) keeps them all."""
+        source = frame.tracked
+        assert source is not None
+        module, name = frame.module, frame.name
+        meaning = source.meaning
+        expression = f"{name}({source.expression})"
+        qualified = f"{name}({source.qualified})"
+        if meaning is not None:
+            features = getattr(module, "in_features", None) is not None or isinstance(module, nn.LayerNorm)
+            same_rows = output.dim() == len(meaning.shape) and output.shape[:-1] == source.tensor.shape[:-1]
+            if features and same_rows:
+                meaning = mix_features(meaning, int(output.shape[-1]), name)
+            elif tuple(output.shape) != meaning.shape:
+                meaning = None
+        self.track(
+            output,
+            meaning,
+            expression,
+            source.call,
+            source.steps + 1,
+            calls=source.calls,
+            qualified=qualified,
+            taint=source.taint,
+            parent=source,
+            replay=module,
+            holds=source.holds or self.read(source).holds,
+            quiet=True,
+        )
 
     # What came back -------------------------------------------------------------------------
 
     def _returned(self, draft: Draft, output: Any) -> None:
-        module, call = draft.module, draft.position
-        context = calls.context_of(module, draft.fed)
+        module = draft.module
+        context = calls.context_of(module, draft.fed, draft.padded)
         if isinstance(module, nn.RNNCellBase):
             states = output if isinstance(output, tuple) else (output,)
-            for key, state in zip(("h_1", "c_1"), states, strict=False):
-                draft.returned[key] = tuple(state.shape)
-                self.track(state, context.cell_state(key, state.shape[-1]), key, call, 0)
+            for key, tensor in zip(("h_1", "c_1"), states, strict=False):
+                draft.returned[key] = tuple(tensor.shape)
+                self.root(draft, tensor, context.cell_state(key, tensor.shape[-1]), key)
             return
-        sequence, state = output
-        states = state if isinstance(state, tuple) else (state,)
+        sequence, states_out = output
+        states = states_out if isinstance(states_out, tuple) else (states_out,)
         if isinstance(sequence, PackedSequence):
             draft.returned["packed_output"] = tuple(sequence.data.shape)
             order = (
@@ -173,63 +220,67 @@ class Recorder:
             )
             draft.order = list(order)
             draft.reordered = sequence.unsorted_indices is not None
-            meaning = context.packed_data(draft.order)
-            self.track(sequence.data, meaning, "packed_output.data", call, 0)
+            self.root(draft, sequence.data, context.packed_data(draft.order), "packed_output.data")
         else:
             draft.returned["output"] = tuple(sequence.shape)
-            self.track(sequence, context.output(), "output", call, 0)
+            self.root(draft, sequence, context.output(), "output")
         for key, tensor in zip(("h_n", "c_n"), states, strict=False):
             draft.returned[key] = tuple(tensor.shape)
-            features = tensor.shape[-1]
-            self.track(tensor, context.h_n(key, features), key, call, 0)
+            self.root(draft, tensor, context.h_n(key, tensor.shape[-1]), key)
+
+    def root(self, draft: Draft, tensor: torch.Tensor, meaning: Meaning, expression: str) -> Tracked:
+        """A result as the call returned it."""
+        return self.track(
+            tensor,
+            meaning,
+            expression,
+            draft.position,
+            0,
+            calls=frozenset({draft.position}),
+            qualified=f"{draft.label} → {expression}",
+        )
 
     def track(
-        self, tensor: torch.Tensor, meaning: Meaning, expression: str, call: int, steps: int
+        self,
+        tensor: torch.Tensor,
+        meaning: Meaning | None,
+        expression: str,
+        call: int,
+        steps: int,
+        **extra: Any,
     ) -> Tracked:
-        if meaning.shape != tuple(tensor.shape):  # a layout the labels do not know: keep the shape only
+        if meaning is not None and meaning.shape != tuple(tensor.shape):
+            # A layout the labels do not know: keep the shape only.
             meaning = Meaning(meaning.source, meaning.context, tuple(Axis(s) for s in tensor.shape))
-        tracked = Tracked(tensor, meaning, expression, call, steps)
+        extra.setdefault("calls", frozenset({call}))
+        extra.setdefault("qualified", expression)
+        tracked = Tracked(tensor, meaning, expression, call, steps, **extra)
         self.tracked[id(tensor)] = tracked
         return tracked
 
     def read(self, tracked: Tracked) -> readings.Reading:
+        if tracked.meaning is None:
+            return readings.Reading(tracked.holds or _("computed from a recurrent result"), None)
         return readings.describe(tracked.meaning, tracked.expression, self.calls[tracked.call].spec)
+
+    def name_plain(self, tensor: torch.Tensor, code: str, words: str) -> None:
+        """Name a tensor that is not a recurrent result, for the expressions and words that show it."""
+        try:
+            self._plain[id(tensor)] = tensor
+        except TypeError:  # pragma: no cover - a tensor subclass without weak references
+            return
+        self._plain_names[id(tensor)] = (code, words)
+
+    def plain_name(self, tensor: Any) -> tuple[str, str] | None:
+        """The name given to ``tensor`` (code, words), if it still is that tensor."""
+        if not isinstance(tensor, torch.Tensor) or self._plain.get(id(tensor)) is not tensor:
+            return None
+        return self._plain_names.get(id(tensor))
 
     # Uses -----------------------------------------------------------------------------------
 
     def use(self, call: int, use: Use) -> None:
-        uses = self.calls[call].uses
-        if len(uses) < MOST_USES and use not in uses:
-            uses.append(use)
-
-    def _hand_off(self, draft: Draft, tracked: Tracked, as_input: bool) -> None:
-        reading = self.read(tracked)
-        role = _("input") if as_input else "hx"
-        holds = _("{holds}; passed as {role} to {name}").format(
-            holds=reading.holds, role=role, name=draft.name
-        )
-        pitfall = reading.pitfall or (
-            None if as_input else calls.mixed_hand_off(tracked.meaning, draft.module)
-        )
-        self.use(
-            tracked.call,
-            Use(
-                f"{draft.name}(…, {tracked.expression})"
-                if not as_input
-                else f"{draft.name}({tracked.expression})",
-                tuple(tracked.tensor.shape),
-                holds,
-                pitfall,
-            ),
-        )
-
-    def _use_in_module(self, name: str, module: nn.Module, tracked: Tracked) -> None:
-        reading = self.read(tracked)
-        holds = _("{holds}; into {module}").format(holds=reading.holds, module=calls.describe_module(module))
-        pitfall = _mismatch(name, module, tracked) or reading.pitfall
-        self.use(
-            tracked.call, Use(f"{name}({tracked.expression})", tuple(tracked.tensor.shape), holds, pitfall)
-        )
+        self.calls[call].uses.add(use)
 
     def operands(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[Tracked]:
         return [
@@ -238,56 +289,16 @@ class Recorder:
             if id(t) in self.tracked
         ]
 
-    # Failure --------------------------------------------------------------------------------
-
-    def failed_op(self, func: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
-        if self.failure is not None:
-            return
-        counted = [frame for frame in self.frames if frame[3]]
-        if counted:
-            name, module, tracked, _c = counted[-1]
-            consumer = _("{name} ({module})").format(name=name, module=calls.describe_module(module))
-            note = _mismatch(name, module, tracked) if tracked is not None else None
-            self.failure = Failure(consumer, tracked, note)
-            return
-        operands = self.operands(args, kwargs)
-        if operands:
-            name = getattr(func, "__name__", str(func)).strip("_")
-            self.failure = Failure(name, operands[0])
-
-    def _fail(self, consumer: str, tracked: Tracked | None) -> None:
-        if self.failure is None:
-            self.failure = Failure(consumer, tracked)
-
-    def error(self, raised: BaseException) -> TraceError:
-        failure = self.failure
-        tracked = failure.tracked if failure else None
-        why = None
-        if tracked is not None:
-            draft = self.calls[tracked.call]
-            root = tracked.meaning.source
-            reading = self.read(tracked)
-            why = _("{expression} {shape} comes from {name}'s {root} {root_shape}: {holds}").format(
-                expression=tracked.expression,
-                shape=list(tracked.tensor.shape),
-                name=draft.name,
-                root=root,
-                root_shape=list(draft.returned.get(root, ())),
-                holds=reading.holds,
-            )
-            if failure is not None and failure.note:
-                why = f"{failure.note}; {why}"
-        return TraceError(
-            type=type(raised).__name__,
-            message=str(raised).strip(),
-            call=tracked.call if tracked else None,
-            expression=tracked.expression if tracked else None,
-            shape=tuple(tracked.tensor.shape) if tracked else None,
-            consumer=failure.consumer if failure else None,
-            why=why,
+    def where(self) -> str:
+        """The recurrent calls made so far, for a forward stopped on its way."""
+        if not self.calls:
+            return _("before any recurrent call")
+        last = self.running[-1] if self.running else self.calls[-1]
+        return _("after {count} recurrent call(s), the last {name} (call {index})").format(
+            count=len(self.calls), name=last.name, index=last.index + 1
         )
 
-    def finished(self, lang: str) -> list[TracedCall]:
+    def finished(self) -> list[TracedCall]:
         self.tracked.clear()
         return [
             TracedCall(
@@ -298,18 +309,8 @@ class Recorder:
                 fed=d.fed,
                 spec=d.spec,
                 returned=d.returned,
-                uses=tuple(d.uses),
+                uses=tuple(d.uses.rows),
+                uses_left_out=d.uses.left_out,
             )
             for d in self.calls
         ]
-
-
-def _mismatch(name: str, module: nn.Module, tracked: Tracked) -> str | None:
-    """A module with ``in_features`` (Linear and its kin) fed a traced tensor of another width."""
-    expects = getattr(module, "in_features", None)
-    shape = tuple(tracked.tensor.shape)
-    if not isinstance(expects, int) or not shape or shape[-1] == expects:
-        return None
-    return _("{name} expects {expects} features; {expression} has {features}").format(
-        name=name, expects=expects, expression=tracked.expression, features=shape[-1]
-    )

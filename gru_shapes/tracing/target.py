@@ -20,6 +20,7 @@ from torch import nn
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _
 from gru_shapes.model.validate import shape as parse_shape
+from gru_shapes.tracing.whereabouts import message as message_of
 
 INPUT_DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32")
 
@@ -45,11 +46,10 @@ def load(target: str) -> Any:
     except OptionError:
         raise
     except (Exception, SystemExit) as error:  # the user's code: whatever it raises, one line
+        text = message_of(error)
         raise _refuse(
             _("cannot load {where}: {kind}: {message}").format(
-                where=where,
-                kind=type(error).__name__,
-                message=str(error).strip().splitlines()[0] if str(error).strip() else "",
+                where=where, kind=type(error).__name__, message=text.splitlines()[0] if text else ""
             )
         ) from None
     if not hasattr(module, name):
@@ -90,7 +90,9 @@ def resolve(
     if isinstance(found, nn.Module):
         if not input_shapes:
             raise _refuse(
-                _("{name} is a model: give its input with --input-shape, e.g. 4,12,10").format(name=name)
+                _("{name} is a model: give its input with --input-shape, e.g. {example}").format(
+                    name=name, example=suggested_input(found)
+                )
             )
         shapes = [parse_shape(text, "input_shape") for text in input_shapes]
         with torch.random.fork_rng(devices=[]):
@@ -117,7 +119,7 @@ def resolve(
     except (Exception, SystemExit) as error:
         raise _refuse(
             _("calling {name}() raised {kind}: {message}").format(
-                name=name, kind=type(error).__name__, message=error
+                name=name, kind=type(error).__name__, message=message_of(error)
             )
         ) from None
     return _unpack(returned, name)
@@ -144,6 +146,20 @@ def _kinds(value: Any) -> str:
     if isinstance(value, tuple):
         return "(" + ", ".join(type(v).__name__ for v in value) + ")"
     return type(value).__name__
+
+
+def suggested_input(model: nn.Module) -> str:
+    """``--input-shape`` (and dtype) that the model's first layer takes: token ids for an embedding
+    that comes before the first recurrent module, else features of that module's size."""
+    for module in model.modules():
+        if isinstance(module, nn.Embedding):
+            return f"4,12 --input-dtype int64 --input-high {module.num_embeddings}"
+        if isinstance(module, nn.RNNCellBase):
+            return f"4,{module.input_size}"
+        if isinstance(module, nn.RNNBase):
+            batch_first = bool(module.batch_first)
+            return f"4,12,{module.input_size}" if batch_first else f"12,4,{module.input_size}"
+    return "4,12,10"
 
 
 def has_recurrent(model: nn.Module) -> bool:
