@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from gru_shapes.model import follow
+from gru_shapes.model import follow, regroup
 from gru_shapes.model.follow import Axis, Meaning
 
 
@@ -123,7 +123,7 @@ def _arithmetic(node: ast.BinOp, scope: dict[str, Any]) -> Any:
             return tuple(x + sign * right for x in left)  # lengths - 1
     if isinstance(node.op, ast.Add) and isinstance(left, Meaning) and isinstance(right, Meaning):
         # Element by element: each element holds what both operands hold there.
-        return follow.reduce(follow.concatenate([left, right], 0, new_dim=True), [0])
+        return regroup.reduce(regroup.concatenate([left, right], 0, new_dim=True), [0])
     raise Unreadable(ast.dump(node))
 
 
@@ -139,7 +139,7 @@ def _call(node: ast.Call, scope: dict[str, Any]) -> Any:
     linear = _value(function, scope)
     if isinstance(linear, Linear) and len(args) == 1:
         # The last dim is read whole into each new feature.
-        reduced = follow.reduce(_tensor(args[0]), [-1])
+        reduced = regroup.reduce(_tensor(args[0]), [-1])
         return replace(reduced, axes=(*reduced.axes, Axis(linear.features)))
     raise Unreadable(ast.dump(node))
 
@@ -147,7 +147,7 @@ def _call(node: ast.Call, scope: dict[str, Any]) -> Any:
 def _torch_function(name: str, args: list[Any], keywords: dict[str, Any]) -> Any:
     if name in ("cat", "stack") and args and isinstance(args[0], tuple):
         dim = keywords.get("dim", args[1] if len(args) > 1 else 0)
-        return follow.concatenate([_tensor(a) for a in args[0]], dim, new_dim=name == "stack")
+        return regroup.concatenate([_tensor(a) for a in args[0]], dim, new_dim=name == "stack")
     if name == "arange" and len(args) == 1 and isinstance(args[0], int):
         return tuple(range(args[0]))
     if name in _ELEMENTWISE and len(args) == 1:
@@ -167,10 +167,10 @@ def _sizes(args: Sequence[Any]) -> list[int]:
 def _method(tensor: Meaning, name: str, args: list[Any], keywords: dict[str, Any]) -> Meaning:
     rank = len(tensor.axes)
     if name in ("view", "reshape"):
-        made = follow.reshape(tensor, _sizes(args))
+        made = regroup.reshape(tensor, _sizes(args))
         if made.mixed and not tensor.mixed:
             # Which index holds what is lost, but the whole still holds all the tensor held.
-            made = replace(made, fixed=follow.reduce(tensor, list(range(rank))).fixed)
+            made = replace(made, fixed=regroup.reduce(tensor, list(range(rank))).fixed)
         return made
     if name == "transpose" and len(args) == 2:
         return follow.transpose(tensor, args[0], args[1])
@@ -178,7 +178,7 @@ def _method(tensor: Meaning, name: str, args: list[Any], keywords: dict[str, Any
         return follow.permute(tensor, _sizes(args))
     if name in ("sum", "mean") and not keywords.get("keepdim"):
         dims = keywords.get("dim", args[0] if args else tuple(range(rank)))
-        return follow.reduce(tensor, list(dims) if isinstance(dims, tuple) else [dims])
+        return regroup.reduce(tensor, list(dims) if isinstance(dims, tuple) else [dims])
     if name == "squeeze":
         return follow.squeeze(tensor, _sizes(args) if args else None)
     if name == "unsqueeze" and len(args) == 1:
@@ -196,7 +196,7 @@ def _repeat(tensor: Meaning, counts: list[int]) -> Meaning:
         tensor = follow.unsqueeze(tensor, 0)
     for dim, count in enumerate(counts):
         if count != 1:
-            tensor = follow.concatenate([tensor] * count, dim)
+            tensor = regroup.concatenate([tensor] * count, dim)
     return tensor
 
 
