@@ -120,11 +120,31 @@ def _regroup(old: list[Axis], new: list[int], source: str) -> list[Axis] | str:
     if len(old) == 1 or len(new) == 1 or len(carrying) <= 1:
         if prod(a.size for a in old) > _MOST_ELEMENTS:
             return [Axis(size) for size in new]
-        return _split_merge(old, new)
+        regrouped = _split_merge(old, new)
+        if _exact(old, regrouped):
+            return regrouped
+        # One dim that already merged two (batch × features, say) split elsewhere than at their
+        # boundary: its pieces hold parts of several, which no per-dim labels can say.
     names = _(" and ").join(_(_kind_name(axis)) for axis in carrying)
     return _(
         "this view mixes the {names} dims of {source}: they do not split or merge along their own boundaries"
     ).format(names=names, source=source)
+
+
+def _exact(old: list[Axis], new: list[Axis]) -> bool:
+    """Whether every element's labels, read from the new dims, are what it held in the old ones."""
+    if not any(axis.labels for axis in old):
+        return True
+    for old_position, new_position in zip(
+        itertools.product(*(range(a.size) for a in old)),
+        itertools.product(*(range(a.size) for a in new)),
+        strict=True,
+    ):
+        was = meet(*(a.labels[p] if a.labels else None for a, p in zip(old, old_position, strict=True)))
+        now = meet(*(a.labels[p] if a.labels else None for a, p in zip(new, new_position, strict=True)))
+        if was != now:
+            return False
+    return True
 
 
 def _key(labels: Labels) -> tuple[tuple[str, tuple[object, ...]], ...]:
