@@ -52,6 +52,7 @@ BIDIR_DECODER = "bidirectional encoder state to a decoder"
 PACKED = "packed sequences and lengths"
 UNBATCHED = "unbatched input"
 LAYOUT = "layout (batch and seq swapped)"
+ACCEPTED = "accepted as written"
 CLASSES = (
     STATE_WRONG,
     MODULE_WRONG,
@@ -67,6 +68,7 @@ CLASSES = (
     PACKED,
     UNBATCHED,
     LAYOUT,
+    ACCEPTED,
 )
 
 
@@ -189,7 +191,8 @@ CASES: list[RealCase] = [
         code=("h_0.squeeze(0)",),
         why_excludes=("unbatched",),
         why="Expected hidden size (2, 10, 256), got [1, 2, 10, 256]: inference() unsqueezes the already "
-        "3-D state (model.py; embedding 300, hidden 256, 10 samples); drop the extra dim, the input is batched",
+        "3-D state (model.py; embedding 300, hidden 256, 10 samples); the fix (PR #45) drops that extra dim, "
+        "the input is batched",
     ),
     RealCase(
         id="vae-decoder-two-layers-extra-dim",
@@ -290,6 +293,46 @@ CASES: list[RealCase] = [
         fix_options={"input_size": 5},
         why="LSTM(3, 2), input randn(6, 4, 5), states zeros(3, 2): the thread names the size mismatch; "
         "both the input's 5 features and the states for batch 4 must change, at once",
+    ),
+    RealCase(
+        id="rnn-long-arange-state-of-seq-len",
+        source="https://datascience.stackexchange.com/questions/121817/rnn-with-pytorch-i-dont-understand-the-initial-parameters",
+        title="RNN with PyTorch - I don't understand the initial parameters",
+        cls=TWO_FAULTS,
+        options={
+            "module": "rnn",
+            "input_size": 1,
+            "hidden_size": 1,
+            "batch_first": False,
+            "input_shape": [9, 1],
+            "h0_shape": [1, 9],
+            "input_dtype": "int64",
+        },
+        verdict="refused",
+        kind=("data", "shape", "state"),
+        code=("x.float()", "torch.zeros(1, 1)"),
+        why="the asker's second try, hidden zeros(1, 9) for the (9, 1) long input (Expected hidden size "
+        "(1, 1, 1), got [1, 1, 9]); the answer: float data and hidden zeros(1, 1), the module stays RNN(1, 1, 1)",
+    ),
+    RealCase(
+        id="rnn-long-arange-batched-state",
+        source="https://datascience.stackexchange.com/questions/121817/rnn-with-pytorch-i-dont-understand-the-initial-parameters",
+        title="RNN with PyTorch - I don't understand the initial parameters",
+        cls=TWO_FAULTS,
+        options={
+            "module": "rnn",
+            "input_size": 1,
+            "hidden_size": 1,
+            "batch_first": False,
+            "input_shape": [9, 1],
+            "h0_shape": [1, 1, 9],
+            "input_dtype": "int64",
+        },
+        verdict="refused",
+        kind=("data", "shape", "state"),
+        code=("x.float()", "torch.zeros(1, 1)"),
+        why="the asker's third try, hidden zeros(1, 1, 9) (For unbatched 2-D input, hx should also be 2-D); "
+        "the answer: float data and the unbatched hidden zeros(1, 1)",
     ),
     # --- a layout fix that needs the state fixed too ------------------------------------------------
     RealCase(
@@ -538,5 +581,23 @@ CASES: list[RealCase] = [
         change="--batch-first",
         why="2-layer BiLSTM(300, 100), batch 4 of 10 steps, h0/c0 (4, 4, 100): the error expects "
         "(4, 10, 100); the missing parameter was batch_first",
+    ),
+    # --- accepted as written ------------------------------------------------------------------------
+    RealCase(
+        id="seq2seq-tutorial-encoder-input-size-is-hidden-size",
+        source="https://github.com/pytorch/tutorials/issues/542",
+        title="seq2seq with attention GRU inputs",
+        cls=ACCEPTED,
+        options={
+            "input_size": 256,
+            "hidden_size": 256,
+            "batch_first": False,
+            "input_shape": [1, 1, 256],
+            "h0_shape": [1, 1, 256],
+        },
+        verdict="accepted",
+        kind=None,
+        why="the tutorial's EncoderRNN: GRU(hidden_size, hidden_size) fed embedded.view(1, 1, -1) and a "
+        "(1, 1, 256) hidden; the answer: the embedding's output is hidden_size (256), so it is the input size",
     ),
 ]
