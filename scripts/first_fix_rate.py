@@ -104,6 +104,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--failing", action="store_true", help="list only the cases that fail")
     args = parser.parse_args()
+    import torch
+
+    import gru_shapes
+
+    print(f"gru-shapes {gru_shapes.__version__}, torch {torch.__version__}\n")
     real = real_cases(args.failing)
     styled = existing_cases(args.failing)
     print(f"\nfirst fix as expected: real {rate(*real)}; real-style {rate(*styled)}")
