@@ -319,3 +319,16 @@ def test_after_the_forward_pass_options_are_refused_in_one_line(
     result = cli(*args)
     assert result.exit_code == 2
     assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--lengths", "35,,7"], ["--lengths", ",35"], ["--input-shape", "1,,35,10"], ["--h0-shape", "1,1,,32"]],
+    ids=["lengths-double-comma", "lengths-leading-comma", "input-shape", "h0-shape"],
+)
+def test_an_empty_item_exits_2_in_one_line_naming_the_option(cli: Cli, args: list[str]) -> None:
+    # Read as [35, 7] the typo ran a batch of 2 where 3 were meant, and exited 0.
+    result = cli(*args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"gru-shapes: error: {args[0]} has an empty item")
+    assert result.stderr.count("\n") == 1
