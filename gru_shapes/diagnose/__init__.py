@@ -48,8 +48,8 @@ def diagnose(spec: Spec, explained: Spec, attempt: Attempt, budget: int | None =
             True, fed, shapes, None, explanation, fixes, verdict, tuple(notes), supplied, (), allocated
         )
     problems = list(refusal_reasons(explained, expected, fed, spec))
-    if error.startswith(NOT_RUN):  # the tool's own words: torch would have crashed, not answered
-        problems.insert(0, _("torch was not called: {reason}.").format(reason=error.removeprefix(NOT_RUN)))
+    if error.startswith(NOT_RUN):  # the tool's own words: torch crashed or would crash, not answer
+        problems.insert(0, _("torch gave no answer: {reason}.").format(reason=error.removeprefix(NOT_RUN)))
     explanation = " ".join(problems) or _("torch refused these shapes; its message says why.")
     fixes, unbuilt = find_fixes(spec, explained, expected, fed, trials)
     notes.extend(trials.notes(allocated))

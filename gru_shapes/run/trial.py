@@ -18,13 +18,16 @@ import torch.nn.modules.rnn as rnn_module
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from gru_shapes.diagnose.diagnosis import NOT_RUN
+from gru_shapes.i18n import _
 from gru_shapes.model.spec import Spec
 from gru_shapes.run.runner import _failures_explained, resolve_device
 
 # What torch raises for shapes, dtypes and call forms it refuses.
 REFUSALS = (RuntimeError, ValueError, TypeError, IndexError)
-# Cells whose kernel crashes the process (a segmentation fault, torch 2.13) instead of refusing a
-# 1-D input with a 2-D state: torch unsqueezes the state to 3-D and the kernel reads past it.
+# Cells whose kernel may crash the process (a segmentation fault, torch 2.13) instead of refusing a
+# 1-D input with a 2-D state: torch unsqueezes the state to (1, a, b), checks only a against
+# hidden_size, and with b == hidden_size too the kernel computes on a state it has misread as a
+# batch of a rows, reading past it (see _misread_state).
 _CRASHING_CELLS = frozenset({"GRUCell", "LSTMCell"})
 
 
@@ -149,18 +152,42 @@ def _call(spec: Spec, module: torch.nn.Module, tensors: dict[str, torch.Tensor],
         hx = names["h_0"]
     # Packing on the meta device loads torch's compiler stack (seconds): a meta trial checks the
     # padded tensor, and only the real trial packs it.
-    states = hx if isinstance(hx, tuple) else (hx,)
-    if spec.module in _CRASHING_CELLS and getattr(x, "dim", lambda: 0)() == 1:
-        ranks = [state.dim() for state in states if isinstance(state, torch.Tensor)]
-        if 2 in ranks:
-            raise _NotRun(
-                f"{NOT_RUN}nn.{spec.module} in torch {torch.__version__} crashes the process on a 1-D input "
-                "with a 2-D state instead of refusing it"
-            )
+    if _misread_state(spec, x, hx):
+        raise _NotRun(
+            NOT_RUN
+            + _(
+                "nn.{module} in torch {version} reads an h_0 of (hidden_size, hidden_size) beside a 1-D "
+                "input as a batch of {size} rows and computes past it, which crashes the process for most "
+                "sizes, instead of refusing it"
+            ).format(module=spec.module, version=torch.__version__, size=spec.config.hidden_size)
+        )
     if spec.lengths is not None and not spec.config.is_cell and x.device.type != "meta":
         lengths = torch.tensor(spec.lengths)
         x = pack_padded_sequence(x, lengths, batch_first=spec.config.batch_first, enforce_sorted=False)
     module(x, hx)
+
+
+def _misread_state(spec: Spec, x: Any, hx: Any) -> bool:
+    """The one call of a 1-D input with a 2-D state that torch does not refuse cleanly: every other
+    one fails a check first (input_size, h's dim 1 or c's, or a product of mismatched sizes).
+
+    Found by calling every 1-D input and 2-D state up to size 16 in child processes (torch 2.13): only
+    an h_0 of (H, H) with an input of input_size features, and for an LSTMCell a c_0 that passes its
+    own check, reached the kernel; it crashed for H = 1 (both cells) and H = 2, 3, 5, 6 (LSTMCell),
+    and gave a broadcasting error for the others.
+    """
+    if spec.module not in _CRASHING_CELLS or not isinstance(x, torch.Tensor) or x.dim() != 1:
+        return False
+    size, features = spec.config.hidden_size, spec.config.input_size
+    states = hx if isinstance(hx, tuple) else (hx,)
+    h = states[0] if states else None
+    if not isinstance(h, torch.Tensor) or tuple(h.shape) != (size, size) or x.shape[0] != features:
+        return False
+    if spec.module == "LSTMCell":
+        c = states[1] if len(states) > 1 else None
+        c_rows = c.unsqueeze(0).shape[1] if isinstance(c, torch.Tensor) and c.dim() in (1, 2) else None
+        return c_rows == size
+    return True
 
 
 def _meta_only(error: BaseException) -> bool:
