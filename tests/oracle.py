@@ -127,12 +127,13 @@ def crashes(options: Options, shapes: dict[str, tuple[int, ...]]) -> bool:
 
 
 def torch_error(options: Options, shapes: dict[str, tuple[int, ...]]) -> str | None:
-    """Feed the module built from ``options`` zeros of exactly ``shapes`` (input, h_0, c_0);
-    torch's error message, or None when it runs."""
+    """Feed the module built from ``options`` zeros of exactly ``shapes`` (input, h_0, c_0), all in
+    the options' ``dtype`` (float32 by default); torch's error message, or None when it runs."""
     if crashes(options, shapes):
         return CRASH  # torch's kernel may end this process, not answer
-    module = torch_module(options).eval()
-    fed = {key: torch.zeros(shape) for key, shape in shapes.items()}
+    dtype = getattr(torch, options.get("dtype", "float32"))
+    module = torch_module(options).to(dtype).eval()
+    fed = {key: torch.zeros(shape, dtype=dtype) for key, shape in shapes.items()}
     hx: Any = None
     if "h_0" in fed:
         hx = (fed["h_0"], fed["c_0"]) if "c_0" in fed else fed["h_0"]

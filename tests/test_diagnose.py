@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from gru_shapes.diagnose import Diagnosis, Fix
 from gru_shapes.model.spec import make_spec
+from gru_shapes.model.validate import DTYPES
 from gru_shapes.model.validate import module as module_name
 from gru_shapes.run.pipeline import report_for
 from tests.conftest import Cli
@@ -25,7 +26,7 @@ from tests.test_report import validate
 
 SHAPE_OPTIONS = {"input": "input_shape", "h_0": "h0_shape", "c_0": "c0_shape"}
 # Options that describe the call or the tensors rather than the module.
-CALL_OPTIONS = {*SHAPE_OPTIONS.values(), "hx_form", "input_dtype", "batch_size", "seq_len"}
+CALL_OPTIONS = {*SHAPE_OPTIONS.values(), "hx_form", "input_dtype", "batch_size", "seq_len", "dtype"}
 
 
 def as_options(shapes: dict[str, tuple[int, ...]]) -> dict[str, Any]:
@@ -42,12 +43,14 @@ def apply(fix: Fix, options: dict[str, Any], fed: dict[str, tuple[int, ...]]) ->
     """Run the fix's code on zeros of the shapes fed, rebuild the module with its options, call it
     as the fix says; torch's message, or None when it runs. The shapes the code leaves must be the
     ones the fix's options name."""
-    dtype = getattr(torch, fix.options.get("input_dtype", options.get("input_dtype", "float32")))
-    start_dtype = getattr(torch, options.get("input_dtype", "float32"))
+    module_dtype = options.get("dtype", "float32")
+    dtype = getattr(torch, fix.options.get("input_dtype", options.get("input_dtype", module_dtype)))
+    start_dtype = getattr(torch, options.get("input_dtype", module_dtype))
+    state_dtype = getattr(torch, module_dtype)
     names: dict[str, Any] = {
         "x": torch.zeros(fed["input"], dtype=start_dtype),
-        "h_0": torch.zeros(fed["h_0"]) if "h_0" in fed else None,
-        "c_0": torch.zeros(fed["c_0"]) if "c_0" in fed else None,
+        "h_0": torch.zeros(fed["h_0"], dtype=state_dtype) if "h_0" in fed else None,
+        "c_0": torch.zeros(fed["c_0"], dtype=state_dtype) if "c_0" in fed else None,
     }
     if fix.code:
         exec(fix.code, {"torch": torch, "nn": torch.nn}, names)
@@ -57,7 +60,8 @@ def apply(fix: Fix, options: dict[str, Any], fed: dict[str, tuple[int, ...]]) ->
     assert names["x"].dtype == dtype, fix
     module_options = {k: v for k, v in {**options, **fix.options}.items() if k not in CALL_OPTIONS}
     module_options["module"] = module_name(module_options.get("module", "GRU"))
-    module = torch_module(module_options).eval()
+    module_options.pop("dtype", None)
+    module = torch_module(module_options).to(state_dtype).eval()
     tuple_form = {**options, **fix.options}.get("hx_form", "tuple") == "tuple"
     if "hx" in names:
         hx = names["hx"]
@@ -75,9 +79,12 @@ def apply(fix: Fix, options: dict[str, Any], fed: dict[str, tuple[int, ...]]) ->
     return None
 
 
-@given(given_shapes())
-def test_the_verdict_is_torchs_and_every_fix_runs_in_torch(case: tuple[dict[str, Any], Any]) -> None:
+@given(given_shapes(), st.sampled_from(DTYPES))
+def test_the_verdict_is_torchs_and_every_fix_runs_in_torch(
+    case: tuple[dict[str, Any], Any], dtype: str
+) -> None:
     options, shapes = case
+    options = {**options, "dtype": dtype}
     report = report_for(make_spec(**options, **as_options(shapes)))
     diagnosis = report.diagnosis
     assert diagnosis is not None
@@ -107,17 +114,53 @@ def test_the_verdict_is_torchs_and_every_fix_runs_in_torch(case: tuple[dict[str,
         assert fix.options.get("layers", 0) <= 4 * max(options.get("layers", 1), 1)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"input_shape": "4,35,10", "h0_shape": "1,3,32"},
+        {"module": "GRUCell", "input_size": 65, "hidden_size": 42, "input_shape": "3,65", "h0_shape": "2,42"},
+        {"module": "lstm", "hx_form": "tensor", "input_shape": "4,35,10", "h0_shape": "1,4,32"},
+        {"input_dtype": "int64", "input_shape": "4,35"},
+    ],
+    ids=["gru-h0-batch", "grucell-h0-batch", "lstm-h-alone", "token-ids"],
+)
+def test_a_fix_is_built_and_tried_in_the_runs_dtype(options: dict[str, Any], dtype: str) -> None:
+    # A fresh state of the default float32 was refused by a float64 module: no fix outside float32.
+    found = diagnosis_of(**options, dtype=dtype).fixes
+    assert found, dtype
+    for fix in found:
+        assert apply(fix, {**options, "dtype": dtype}, diagnosis_of(**options, dtype=dtype).fed) is None
+        if "torch.zeros" in (fix.code or "") and dtype != "float32":
+            assert f"dtype=torch.{dtype}" in (fix.code or "")
+
+
+@given(given_shapes(), st.sampled_from([d for d in DTYPES if d != "float32"]))
+def test_the_fixes_found_in_float32_are_found_in_every_dtype(
+    case: tuple[dict[str, Any], Any], dtype: str
+) -> None:
+    options, shapes = case
+    in_float32 = diagnosis_of(**options, **as_options(shapes)).fixes
+    other = diagnosis_of(**options, **as_options(shapes), dtype=dtype).fixes
+    spelled = [
+        fix.change.replace(f", dtype=torch.{dtype}", "").replace(f".to(torch.{dtype})", ".float()")
+        for fix in other
+    ]
+    assert spelled == [fix.change for fix in in_float32]
+
+
 def torch_call_error(options: dict[str, Any], shapes: dict[str, tuple[int, ...]]) -> str | None:
     """torch's message for the module called as the options say: the input in ``input_dtype``, an
     LSTM's state as ``(h_0, c_0)`` or, with ``hx_form="tensor"``, as ``h_0`` alone."""
     module_options = {k: v for k, v in options.items() if k not in CALL_OPTIONS}
-    module = torch_module(module_options).eval()
-    dtype = getattr(torch, options.get("input_dtype", "float32"))
+    state_dtype = getattr(torch, options.get("dtype", "float32"))
+    module = torch_module(module_options).to(state_dtype).eval()
+    dtype = getattr(torch, options.get("input_dtype", options.get("dtype", "float32")))
     x = torch.zeros(shapes["input"], dtype=dtype)
     hx: Any = None
     if "h_0" in shapes:
-        h_0 = torch.zeros(shapes["h_0"])
-        hx = (h_0, torch.zeros(shapes["c_0"])) if "c_0" in shapes else h_0
+        h_0 = torch.zeros(shapes["h_0"], dtype=state_dtype)
+        hx = (h_0, torch.zeros(shapes["c_0"], dtype=state_dtype)) if "c_0" in shapes else h_0
     try:
         with torch.no_grad():
             module(x, hx)
@@ -126,12 +169,17 @@ def torch_call_error(options: dict[str, Any], shapes: dict[str, tuple[int, ...]]
     return None
 
 
-@given(given_shapes(), st.sampled_from([None, "int64", "float64", "float32"]), st.booleans())
+@given(
+    given_shapes(),
+    st.sampled_from([None, "int64", "float64", "float32"]),
+    st.booleans(),
+    st.sampled_from(DTYPES),
+)
 def test_the_call_form_and_the_dtype_get_torchs_verdict_and_fixes_that_run(
-    case: tuple[dict[str, Any], Any], input_dtype: str | None, h_alone: bool
+    case: tuple[dict[str, Any], Any], input_dtype: str | None, h_alone: bool, dtype: str
 ) -> None:
     options, shapes = case
-    options = dict(options)
+    options = {**options, "dtype": dtype}
     shapes = dict(shapes)
     if input_dtype:
         options["input_dtype"] = input_dtype

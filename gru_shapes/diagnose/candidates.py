@@ -60,6 +60,23 @@ class Candidate:
         )
 
 
+def zeros(spec: Spec, shape: Shape) -> str:
+    """A fresh state as code, in the run's dtype and on its device: ``torch.zeros(1, 4, 32)`` in float32
+    on the CPU, ``torch.zeros(1, 4, 32, dtype=torch.float64)`` otherwise; a float32 state would be
+    refused by a float64 module.
+
+    >>> from gru_shapes.model.spec import make_spec
+    >>> zeros(make_spec(), (1, 4, 32)), zeros(make_spec(dtype="bfloat16", device="cuda"), (3, 42))
+    ('torch.zeros(1, 4, 32)', 'torch.zeros(3, 42, dtype=torch.bfloat16, device=x.device)')
+    """
+    arguments = [str(size) for size in shape]
+    if spec.dtype != "float32":
+        arguments.append(f"dtype=torch.{spec.dtype}")
+    if spec.device != "cpu":
+        arguments.append("device=x.device")
+    return f"torch.zeros({', '.join(arguments)})"
+
+
 def data_change(spec: Spec, code: str, shape: Shape, why: str, tier: int = DATA) -> Candidate:
     return Candidate(tier, why, {}, code, {"input": tuple(shape)}, "data")
 
@@ -81,12 +98,11 @@ def _call_candidates(
     if spec.config.family != "LSTM" or spec.hx_form != "tensor":
         return
     c_shape = expected["c_0"].shape
-    zeros = f"torch.zeros({', '.join(map(str, c_shape))})"
     yield Candidate(
         LAYOUT,
         _("an LSTM takes (h_0, c_0) as one tuple; c_0 starts at zeros here"),
         {},
-        f"hx = (h_0, {zeros})",
+        f"hx = (h_0, {zeros(spec, c_shape)})",
         {"c_0": c_shape},
         "call",
         {"hx_form": "tuple"},
@@ -114,13 +130,14 @@ def _dtype_candidates(spec: Spec, explained: Spec, fed: Mapping[str, Shape]) -> 
         yield convert
         return
     cast = "" if spec.dtype == "float32" else f".to(torch.{spec.dtype})"
+    placed = "" if spec.device == "cpu" else ", device=x.device"
     embed = Candidate(
         DATA,
         _("token ids: look each one up in an nn.Embedding of input_size={size} features").format(
             size=config.input_size
         ),
         {},
-        f"x = nn.Embedding(int(x.max()) + 1, {config.input_size})(x){cast}",
+        f"x = nn.Embedding(int(x.max()) + 1, {config.input_size}{placed})(x){cast}",
         {"input": (*shape, config.input_size)},
         "data",
         after,
@@ -330,11 +347,10 @@ def _state_candidates(
         d = config.num_directions
         if given[0] % d == 0 and given[0] // d <= max(LAYER_BOUND, LAYER_BOUND * config.num_layers):
             yield Candidate(MODULE_FOR_STATE, why, {"layers": given[0] // d})
-    zeros = f"torch.zeros({', '.join(map(str, expected))})"
     yield _state(
         key,
         FRESH_STATE,
-        f"{name} = {zeros}",
+        f"{name} = {zeros(spec, expected)}",
         expected,
         _("start from zeros: {key} must be {layout}").format(key=key, layout=layout(want)),
     )
