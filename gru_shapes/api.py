@@ -48,6 +48,7 @@ def explain(
     chunks: int | None = None,
     hx_form: str | None = None,
     input_dtype: str | None = None,
+    encoder_bidirectional: bool | None = None,
 ) -> ShownReport:
     """Build the module, run it for real, and return the :class:`Report` the command line renders.
 
@@ -60,6 +61,8 @@ def explain(
     ``decoder_layers``, ``decoder_hidden_size`` and ``decoder_module`` name the decoder the final
     state is handed to (``report.handoff``); ``chunks`` splits the sequence and carries the state
     across (``report.chunks``). ``report.idioms`` holds the final-state expressions, judged.
+    ``encoder_bidirectional=True`` says that the states given (``h0_shape``) are a bidirectional
+    encoder's final states, so that adding their two directions ranks first among the fixes.
 
     ``report.to_dict()`` is the command line's JSON; ``rich.print(report)`` draws its tables, and
     Jupyter shows them on its own. Bad arguments raise :class:`~gru_shapes.errors.OptionError`, a
@@ -102,6 +105,7 @@ def explain(
         "chunks": chunks,
         "hx_form": hx_form,
         "input_dtype": input_dtype,
+        "encoder_bidirectional": encoder_bidirectional,
     }
     try:
         return shown(report_for(make_spec(**given)))

@@ -255,6 +255,13 @@ def explain(
             show_default=False,
         ),
     ] = DEFAULTS["input_dtype"],
+    encoder_bidirectional: Annotated[
+        bool,
+        typer.Option(
+            "--encoder-bidirectional",
+            help=N_("Diagnose: the states given are a bidirectional encoder's h_n (c_n)."),
+        ),
+    ] = DEFAULTS["encoder_bidirectional"],
     output_format: Annotated[
         str,
         typer.Option(

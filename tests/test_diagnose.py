@@ -26,7 +26,10 @@ from tests.test_report import validate
 
 SHAPE_OPTIONS = {"input": "input_shape", "h_0": "h0_shape", "c_0": "c0_shape"}
 # Options that describe the call or the tensors rather than the module.
-CALL_OPTIONS = {*SHAPE_OPTIONS.values(), "hx_form", "input_dtype", "batch_size", "seq_len", "dtype"}
+CALL_OPTIONS = {
+    *SHAPE_OPTIONS.values(),
+    *("hx_form", "input_dtype", "batch_size", "seq_len", "dtype", "encoder_bidirectional"),
+}
 
 
 def as_options(shapes: dict[str, tuple[int, ...]]) -> dict[str, Any]:
@@ -279,18 +282,32 @@ CASES = [
         id="smaller-last-batch-cell",
     ),
     pytest.param({"layers": 2, "h0_shape": "1,1,32"}, "refused", "--layers 1", id="h0-of-fewer-layers"),
-    pytest.param({"h0_shape": "3,1,32"}, "refused", "h_0 = h_0[-1:]", id="h0-of-three-layers-to-one"),
+    # With no input given, the state is the only real tensor: the module is rebuilt to its layers
+    # (IBM/pytorch-seq2seq#101); an input that fits the module confirms it, and the state is cut.
+    pytest.param({"h0_shape": "3,1,32"}, "refused", "--layers 3", id="h0-of-three-layers-to-one"),
     pytest.param(
-        {"h0_shape": "2,1,32"},
+        {"input_shape": "1,35,10", "h0_shape": "3,1,32"},
+        "refused",
+        "h_0 = h_0[-1:]",
+        id="h0-of-three-layers-to-one-confirmed-by-input",
+    ),
+    # Adding the directions is right for a bidirectional encoder's state, which the shape alone
+    # cannot tell from a deeper encoder's: first when the user says so.
+    pytest.param(
+        {"h0_shape": "2,1,32", "encoder_bidirectional": True},
         "refused",
         "h_0 = h_0.view(1, 2, 1, 32).sum(1)",
         id="bidirectional-state-to-decoder",
     ),
+    pytest.param({"h0_shape": "2,1,32"}, "refused", "--layers 2", id="two-slot-state-to-decoder-unsaid"),
     pytest.param(
-        {"layers": 2, "h0_shape": "4,1,32"},
+        {"layers": 2, "h0_shape": "4,1,32", "encoder_bidirectional": True},
         "refused",
         "h_0 = h_0.view(2, 2, 1, 32).sum(1)",
         id="two-layer-bidirectional-state-to-decoder",
+    ),
+    pytest.param(
+        {"layers": 2, "h0_shape": "4,1,32"}, "refused", "--layers 4", id="four-slot-state-to-decoder-unsaid"
     ),
     pytest.param(
         {"input_size": 4, "hidden_size": 5, "layers": 2, "batch_first": False}

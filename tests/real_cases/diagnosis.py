@@ -257,6 +257,22 @@ CASES: list[RealCase] = [
         why="Expected hidden[0] size (2, 8, 512), got (1, 8, 512): the maintainer says the decoder is "
         "meant to have one layer, the default should be 1 (the input's features are not in the thread)",
     ),
+    RealCase(
+        id="decoder-built-with-hidden-size-1",
+        source="https://github.com/IBM/pytorch-seq2seq/pull/184",
+        title="Fix hidden size when bidirectional is set to False",
+        cls=MODULE_WRONG,
+        options={"input_size": 1, "hidden_size": 1, "batch_first": True, "batch_size": 16}
+        | {"h0_shape": [1, 16, 256]},
+        verdict="refused",
+        kind="module",
+        change="--hidden-size 256",
+        why="`hidden_size * 2 if bidirectional else 1` gave the decoder (and its embedding) a size of 1: "
+        "GRU(1, 1, batch_first) fed the encoder's (1, 16, 256) state, Expected hidden size (1, 16, 1), got "
+        "(1, 16, 256); the merged fix gives the decoder the encoder's hidden_size. 256 is no other size of "
+        "the call, so it is the hidden size the user has elsewhere (the twin of the BiLSTM-CRF case, whose "
+        "state's 4 is the module's D × H)",
+    ),
     # --- a state that is not bidirectional: no direction sum ----------------------------------------
     RealCase(
         id="decoder-fed-two-layer-concat-state",
@@ -361,6 +377,28 @@ CASES: list[RealCase] = [
         "must be (num layers, batch size, hidden size) once the input is read batch-first",
     ),
     # --- stated intent ------------------------------------------------------------------------------
+    RealCase(
+        id="imdb-batch-major-to-seq-first-lstm",
+        source="https://github.com/pytorch/pytorch/issues/2674",
+        title="Sentiment analysis with LSTM in IMDB dataset",
+        cls=INTENT,
+        options={
+            "module": "lstm",
+            "input_size": 125,
+            "batch_first": False,
+            "input_shape": [64, 150, 125],
+            "batch_size": 64,
+            "seq_len": 150,
+        },
+        verdict="suspect",
+        kind="layout",
+        change="--batch-first",
+        fix_options={"batch_first": True},
+        why="minibatches of [64, 150] token ids embedded to (64, 150, 125) for nn.LSTM(EMBEDSIZE=125, "
+        "NUMHIDDEN) built seq-first, the batch taken as embeds.size(1) = 150: the answer sets "
+        "batch_first=True (the maintainer: or transpose the data); NUMHIDDEN is not in the thread and "
+        "changes nothing here",
+    ),
     RealCase(
         id="mnist-rnn-tutorial-read-as-meant",
         source="https://github.com/yunjey/pytorch-tutorial/issues/195",
@@ -536,6 +574,31 @@ CASES: list[RealCase] = [
         code=("hx = (h_0, torch.zeros(1, 2, 10))",),
         why="LSTM(1, 10, batch_first) called with hidden zeros(1, 2, 10) alone: an LSTM's state is the "
         "tuple (h_0, c_0)",
+    ),
+    # --- a bidirectional encoder's state to a decoder -----------------------------------------------
+    RealCase(
+        id="bidirectional-four-layer-encoder-summed-for-decoder",
+        source="https://github.com/bentrevett/pytorch-seq2seq/issues/115",
+        title="Regarding Concatenation of Hidden Encoder State",
+        cls=BIDIR_DECODER,
+        options={
+            "module": "lstm",
+            "input_size": 256,
+            "hidden_size": 512,
+            "layers": 4,
+            "batch_first": False,
+            "input_shape": [1, 128, 256],
+            "h0_shape": [8, 128, 512],
+            "c0_shape": [8, 128, 512],
+            "encoder_bidirectional": True,
+        },
+        verdict="refused",
+        kind="state",
+        code=("h_0.view(4, 2, 128, 512).sum(1)", "c_0.view(4, 2, 128, 512).sum(1)"),
+        why="tutorial 1's seq2seq (DEC_EMB_DIM 256, HID_DIM 512, BATCH_SIZE 128, one token per step) with a "
+        "bidirectional 4-layer LSTM encoder and a 4-layer decoder: the maintainer confirms summing forward "
+        "and backward for each layer; the user says the states are a bidirectional encoder's (the twin of "
+        "IBM/pytorch-seq2seq#101, where nothing says so and the decoder takes the layers)",
     ),
     # --- packed sequences ---------------------------------------------------------------------------
     RealCase(
