@@ -639,3 +639,15 @@ def test_candidates_are_screened_and_guarded_before_they_are_built(
     assert all(hidden <= largest_hidden for _layers, hidden in real)
     if real_trials is not None:
         assert len(real) == real_trials
+
+
+def test_a_stated_batch_read_as_time_ends_on_a_warning_and_the_batch_first_fix(cli: Cli) -> None:
+    # torch accepts (exit 0) but reads 64 sequences of 150 steps as 64 steps of 150: say so last too.
+    result = cli(
+        "--module", "lstm", "--seq-first", "--input-size", "125",
+        "--batch-size", "64", "--seq-len", "150", "--input-shape", "64,150,125",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1. --batch-first" in result.stdout
+    last = result.stdout.strip().splitlines()[-2:]
+    assert " ".join(last).startswith("! torch runs the shapes given but reads the input otherwise than meant")

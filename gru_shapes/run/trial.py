@@ -150,8 +150,6 @@ def _call(spec: Spec, module: torch.nn.Module, tensors: dict[str, torch.Tensor],
         hx = (names["h_0"], names["c_0"])
     else:
         hx = names["h_0"]
-    # Packing on the meta device loads torch's compiler stack (seconds): a meta trial checks the
-    # padded tensor, and only the real trial packs it.
     if _misread_state(spec, x, hx):
         raise _NotRun(
             NOT_RUN
@@ -161,10 +159,28 @@ def _call(spec: Spec, module: torch.nn.Module, tensors: dict[str, torch.Tensor],
                 "sizes, instead of refusing it"
             ).format(module=spec.module, version=torch.__version__, size=spec.config.hidden_size)
         )
+    x = _first_step(spec, x)
+    # Packing on the meta device loads torch's compiler stack (seconds): a meta trial checks the
+    # padded tensor, and only the real trial packs it.
     if spec.lengths is not None and not spec.config.is_cell and x.device.type != "meta":
         lengths = torch.tensor(spec.lengths)
         x = pack_padded_sequence(x, lengths, batch_first=spec.config.batch_first, enforce_sorted=False)
     module(x, hx)
+
+
+def _first_step(spec: Spec, x: Any) -> Any:
+    """The input cut to its first time step, for a sequence module's real call: torch checks its rank,
+    features and batch (and its dtype and device) and never its length beyond being at least 1, so
+    the verdict is the whole sequence's, while a trial costs one step of the kernel, not seq_len steps
+    (a 1000-step input tried for three fixes would cost three forward passes). A packed input keeps
+    its length, which its lengths are checked against.
+    """
+    if spec.config.is_cell or spec.lengths is not None or not isinstance(x, torch.Tensor):
+        return x
+    if x.device.type == "meta" or x.dim() not in (2, 3):
+        return x
+    axis = 1 if x.dim() == 3 and spec.config.batch_first else 0
+    return x.narrow(axis, 0, 1) if x.size(axis) > 1 else x
 
 
 def _misread_state(spec: Spec, x: Any, hx: Any) -> bool:

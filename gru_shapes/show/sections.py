@@ -240,6 +240,16 @@ def _verdict(report: Report, checks_shown: bool) -> list[Section]:
         )
     # A refusal is the last word: the checks above are of the run with the shapes torch expects.
     diagnosis = report.diagnosis
+    if diagnosis is not None and diagnosis.verdict == "suspect":
+        # Torch ran it, so the exit status is 0: the warning is said where the eye lands too.
+        parts.append(
+            Note(
+                _(
+                    "! torch runs the shapes given but reads the input otherwise than meant: {count} fixes above"
+                ).format(count=len(diagnosis.fixes)),
+                tone="warning",
+            )
+        )
     if diagnosis is not None and not diagnosis.compatible:
         count = len(diagnosis.fixes)
         parts.append(
