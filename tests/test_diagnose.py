@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gru_shapes.diagnose import Diagnosis, Fix
@@ -651,3 +651,34 @@ def test_a_stated_batch_read_as_time_ends_on_a_warning_and_the_batch_first_fix(c
     assert "1. --batch-first" in result.stdout
     last = result.stdout.strip().splitlines()[-2:]
     assert " ".join(last).startswith("! torch runs the shapes given but reads the input otherwise than meant")
+
+
+@settings(max_examples=150)
+@given(given_shapes(), st.sampled_from(DTYPES))
+def test_every_refusal_gets_a_verified_fix_or_says_why_none_exists(
+    case: tuple[dict[str, Any], Any], dtype: str
+) -> None:
+    # An RNNCell of input_size 40 given a 1-D input of 35 once got neither a fix nor a word.
+    options, shapes = case
+    diagnosis = diagnosis_of(**options, **as_options(shapes), dtype=dtype)
+    if diagnosis.compatible:
+        return
+    said = [note for note in diagnosis.notes if note.startswith("No fix: ")]
+    assert diagnosis.fixes or diagnosis.unbuilt or not diagnosis.allocated or said, diagnosis
+    assert not (diagnosis.fixes and said)
+    if said and 0 not in diagnosis.fed["input"]:
+        assert "changes tried" in said[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "first"),
+    [
+        ({"module": "rnncell", "input_size": 40, "input_shape": "35"}, "--input-size 35"),
+        ({"module": "gru", "input_shape": "12"}, "x = x.unsqueeze(0) with --input-size 12"),
+        ({"module": "grucell", "input_shape": "2,4,3,10"}, "x = x.reshape(24, 10)"),
+    ],
+    ids=["rnncell-1d", "gru-1d-other-features", "cell-fed-4d"],
+)
+def test_shapes_that_used_to_get_no_fix(options: dict[str, Any], first: str) -> None:
+    diagnosis = diagnosis_of(**options)
+    assert diagnosis.fixes and diagnosis.fixes[0].change.split(": ")[0] == first, diagnosis.fixes

@@ -245,6 +245,31 @@ def _input_candidates(spec: Spec, explained: Spec, fed: Mapping[str, Shape]) -> 
             _("a 1-D input is one step of one sequence: nn.{module}").format(module=config.family + "Cell"),
             {"module": config.family + "Cell"},
         )
+        if shape[0] >= 1 and shape[0] != features:
+            yield Candidate(
+                MODULE_FOR_DATA,
+                _("one step of {features} features; build the module for them").format(features=shape[0]),
+                {"input_size": shape[0]},
+                "x = x.unsqueeze(0)",
+                {"input": (1, shape[0])},
+                "data",
+            )
+    if config.is_cell and len(shape) > ranks[0] and shape[-1] >= 0:
+        # Steps of several sequences, or a batch laid out in more dims: a cell takes rows of features.
+        rows = prod(shape[:-1])
+        why = _(
+            "fold the leading dims into rows of features ({sizes} = {rows}): a cell takes (batch, features)"
+        )
+        why = why.format(sizes=" × ".join(map(str, shape[:-1])), rows=rows)
+        changes = {} if shape[-1] == features else {"input_size": shape[-1]}
+        yield Candidate(
+            MODULE_FOR_DATA,
+            why,
+            changes,
+            f"x = x.reshape({rows}, {shape[-1]})",
+            {"input": (rows, shape[-1])},
+            "data",
+        )
 
 
 def _folds(spec: Spec, shape: Shape, features: int, rank: int) -> Iterator[Candidate]:

@@ -36,6 +36,7 @@ class Trials:
     def __init__(self, spec: Spec, attempt: Attempt, budget: int | None) -> None:
         self.spec, self.attempt, self.budget = spec, attempt, budget
         self.ahead: Unbuilt | None = None  # the unbuilt change that ranks before every fix found
+        self.tried = 0  # candidates screened
 
     def bytes_for(self, variant: Spec, fed: Mapping[str, Shape], reshaped: Mapping[str, Shape]) -> int:
         """Tensors fed and left by the code, plus the module's run at the shapes read from them."""
@@ -194,6 +195,7 @@ def _try(spec: Spec, candidate: Candidate, trials: Trials, real: bool) -> bool |
     variant = _variant(spec, candidate)
     if variant is None:
         return False
+    trials.tried += 1
     fed = _fed_for(variant)
     if trials.attempt(variant, fed, candidate.code, True) is not None:
         return False
