@@ -332,3 +332,51 @@ def test_an_empty_item_exits_2_in_one_line_naming_the_option(cli: Cli, args: lis
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith(f"gru-shapes: error: {args[0]} has an empty item")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_refusal_shows_the_shapes_given_and_no_verdict_of_a_run_it_did_not_make(cli: Cli) -> None:
+    # The header said input [1, 35, 10] and "✓ all 7 checks held" sat above "✗ torch refuses".
+    result = cli("--input-shape", "1,35,12", "--h0-shape", "1,1,32", env={"COLUMNS": "100"})
+    assert result.exit_code == 1
+    assert "input [1, 35, 12], h_0 [1, 1, 32] (given)" in result.stdout
+    assert "checks held" not in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("✗ torch refuses the shapes given")
+    shown = cli("--input-shape", "1,35,12", "--show", "checks", env={"COLUMNS": "100"})
+    assert (
+        "checks on the tensors of the run with the shapes torch expects, not the shapes given" in shown.stdout
+    )
+
+
+def test_torchs_projection_warning_is_said_once_in_plain_words(cli: Cli) -> None:
+    # It was a 3-line note carrying the path of torch's C++ source.
+    report = cli.json("--module", "lstm", "--proj-size", "8")
+    assert report["warnings"] == [
+        "torch runs an LSTM with proj_size on its own kernel rather than oneDNN's; the results are the same"
+    ]
+    tables = cli("--module", "lstm", "--proj-size", "8", env={"COLUMNS": "200"}).stdout
+    assert tables.count("oneDNN") == 1 and "Triggered internally" not in tables
+
+
+@pytest.mark.parametrize(
+    ("show", "hint"),
+    [("", "(--show parameters,cost)"), ("parameters", "(--show cost)"), ("cost", "(--show parameters)")],
+)
+def test_the_summary_line_names_only_the_sections_not_shown(cli: Cli, show: str, hint: str) -> None:
+    args = ["--show", show] if show else []
+    lines = cli(*args, env={"COLUMNS": "200"}).stdout.splitlines()
+    summary = [line for line in lines if "MACs" in line or line.startswith("parameters ")]
+    assert summary and summary[-1].endswith(hint), summary
+    everything = cli("--show", "parameters,cost", env={"COLUMNS": "200"}).stdout
+    assert "(--show parameters" not in everything and "(--show cost" not in everything
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ([], "packed: this input is not packed"),
+        (["--module", "grucell"], "packed: a cell takes one time step"),
+    ],
+)
+def test_show_packed_without_lengths_says_why_it_is_empty(cli: Cli, args: list[str], said: str) -> None:
+    result = cli(*args, "--show", "packed", env={"COLUMNS": "200"})
+    assert said in result.stdout

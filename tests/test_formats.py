@@ -217,3 +217,35 @@ def test_korean_in_notebook_html_takes_two_columns_a_syllable() -> None:
     syllables = re.findall(r"[\uac00-\ud7a3]", text)
     boxed = re.findall(r'<span style="display:inline-block;width:2ch">[\uac00-\ud7a3]</span>', page)
     assert len(boxed) == len(syllables) > 20
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--layers", "2", "--bidirectional"],
+        ["--all", "--layers", "2", "--bidirectional"],
+        ["--all", "--module", "lstm", "--proj-size", "4", "--lengths", "5,2", "--lang", "ko"],
+        ["--all", "--input-shape", "1,35,12", "--h0-shape", "2,1,32"],
+    ],
+    ids=" ".join,
+)
+def test_markdown_has_no_trailing_spaces_and_renders_its_line_breaks(
+    cli: Cli, args: list[str], tmp_path: Path
+) -> None:
+    # Panels ended each line in two spaces (3 lines by default, more with --all): a linter's
+    # trailing-space rule failed, and editors strip them, joining the lines.
+    from markdown_it import MarkdownIt
+    from pymarkdown.api import PyMarkdownApi
+
+    text = cli("--format", "markdown", *args).stdout
+    assert [line for line in text.splitlines() if line != line.rstrip()] == []
+    path = tmp_path / "report.md"
+    path.write_text(text)
+    scan = PyMarkdownApi().set_boolean_property("plugins.md009.strict", True).scan_path(str(path))
+    assert [f for f in scan.scan_failures if f.rule_id == "MD009"] == []
+    # A backslash hard break renders as the two trailing spaces did, in CommonMark (GitHub's Markdown).
+    with_spaces = re.sub(r"\\\n(?=> )", "  \n", text)
+    assert with_spaces != text
+    render = MarkdownIt("commonmark").render
+    assert render(text) == render(with_spaces)
+    assert "<br />" in render(text)

@@ -73,9 +73,17 @@ def call_lines(report: Report) -> list[str]:
 
 def header(report: Report) -> Panel:
     observation = report.observation
+    diagnosis = report.diagnosis
+    if diagnosis is not None and not diagnosis.compatible:
+        # A refusal is about the shapes given: the header shows them, not the run's expected ones.
+        given = ", ".join(f"{key} {list(shape)}" for key, shape in diagnosis.fed.items())
+        first = _("{given} (given)").format(given=given)
+    else:
+        first = f"input {list(report.tensor('input').shape)}" + (
+            " " + _("unbatched") if report.spec.unbatched else ""
+        )
     facts = [
-        f"input {list(report.tensor('input').shape)}"
-        + (" " + _("unbatched") if report.spec.unbatched else ""),
+        first,
         report.device,
         report.spec.dtype,
     ]

@@ -46,7 +46,17 @@ def _input_section(report: Report) -> list[Section]:
 
 
 def _packed_section(report: Report) -> list[Section]:
-    return [tensor_table(t) for t in report.tensors if t.key in _PACKED_KEYS]
+    tables: list[Section] = [tensor_table(t) for t in report.tensors if t.key in _PACKED_KEYS]
+    if tables:
+        return tables
+    # Asked for by name, it says why it is empty rather than add nothing.
+    if report.spec.config.is_cell:
+        return [Note(_("packed: a cell takes one time step, so there is nothing to pack"), tone="dim")]
+    return [
+        Note(
+            _("packed: this input is not packed; give --lengths 35,20,7 to pack a batch of three"), tone="dim"
+        )
+    ]
 
 
 def _states_section(report: Report) -> list[Section]:
@@ -204,20 +214,29 @@ def _initial_line(report: Report) -> str:
 
 
 def _summary(report: Report, shown: set[str]) -> str:
-    """Parameters and cost in one line when their tables are not drawn."""
-    if "parameters" in shown and "cost" in shown:
-        return ""
+    """Parameters and cost in one line, each part only where its table is not drawn, and the hint
+    naming only the sections left to ask for."""
     cost = report.cost
-    return _("parameters {count} · memory {total} · MACs {macs} (--show parameters,cost)").format(
-        count=f"{report.prediction.parameter_count:,}",
-        total=human_bytes(cost.total_bytes),
-        macs=f"{cost.macs:,}",
-    )
+    parts, missing = [], []
+    if "parameters" not in shown:
+        parts.append(_("parameters {count}").format(count=f"{report.prediction.parameter_count:,}"))
+        missing.append("parameters")
+    if "cost" not in shown:
+        parts.append(
+            _("memory {total} · MACs {macs}").format(
+                total=human_bytes(cost.total_bytes), macs=f"{cost.macs:,}"
+            )
+        )
+        missing.append("cost")
+    if not parts:
+        return ""
+    return f"{' · '.join(parts)} (--show {','.join(missing)})"
 
 
 def _verdict(report: Report, checks_shown: bool) -> list[Section]:
     """The closing lines: a refusal or failed checks in full, or one line saying that all held."""
     parts: list[Section] = []
+    refused = report.diagnosis is not None and not report.diagnosis.compatible
     failed = [c for c in report.checks if not c.passed]
     if failed and not checks_shown:
         parts.append(checks_table(report, only=failed))
@@ -230,7 +249,9 @@ def _verdict(report: Report, checks_shown: bool) -> list[Section]:
                 tone="bad",
             )
         )
-    elif report.checks:
+    elif report.checks and not (refused and not checks_shown):
+        # After a refusal the checks held on a run with other shapes than the user's: they would read
+        # as a verdict on the shapes given, so the default view leaves them out.
         more = "" if checks_shown else " " + _("(--show checks)")
         parts.append(
             Note(
