@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from typing import Any
 
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gru_shapes.show.sections import names
 from tests.conftest import Cli
+from tests.oracle import torch_module
 
 
 @pytest.mark.parametrize(
@@ -380,3 +383,45 @@ def test_the_summary_line_names_only_the_sections_not_shown(cli: Cli, show: str,
 def test_show_packed_without_lengths_says_why_it_is_empty(cli: Cli, args: list[str], said: str) -> None:
     result = cli(*args, "--show", "packed", env={"COLUMNS": "200"})
     assert said in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--layers", "2", "--bidirectional", "--seq-first", "--batch-size", "3"],
+        ["--bidirectional", "--batch-size", "2"],
+        ["--bidirectional", "--unbatched", "--module", "lstm"],
+    ],
+    ids=["seq-first", "batch-first", "unbatched-lstm"],
+)
+def test_the_default_view_says_where_the_backward_final_state_is_and_torch_agrees(
+    cli: Cli, args: list[str]
+) -> None:
+    # Only --show checks said it: h_n[-1] is output at step 0 for the backward direction.
+    shown = " ".join(cli(*args, env={"COLUMNS": "200"}).stdout.split())
+    said = re.search(r"h_n\[-1\], the backward final state, is output at step 0: (output\[[^\]]*\]);", shown)
+    assert said, shown
+    report = cli.json(*args)
+    options = {
+        "module": report["module"],
+        **{k: v for k, v in report["config"].items() if k in ("input_size", "hidden_size", "bidirectional")},
+    }
+    options["layers"] = report["config"]["num_layers"]
+    options["batch_first"] = report["config"]["batch_first"]
+    module = torch_module(options).eval()
+    shape = report["tensors"]["input"]["shape"]
+    with torch.no_grad():
+        output, h_n = module(torch.randn(shape))
+    h_n = h_n[0] if isinstance(h_n, tuple) else h_n
+    assert torch.equal(h_n[-1], eval(said[1], {"output": output}))
+
+
+def test_a_projected_lstm_shows_the_weights_it_changes_in_one_line(cli: Cli) -> None:
+    lines = cli("--module", "lstm", "--proj-size", "8", env={"COLUMNS": "200"}).stdout.splitlines()
+    said = [line for line in lines if line.startswith("proj_size=8 makes")]
+    assert said == [
+        "proj_size=8 makes weight_hh_l0 [128, 8] (4 × hidden_size, proj_size) and adds "
+        "weight_hr_l0 [8, 32]: h has 8 features, c 32"
+    ]
+    shapes = dict(torch_module({"module": "LSTM", "proj_size": 8}).named_parameters())
+    assert list(shapes["weight_hh_l0"].shape) == [128, 8] and list(shapes["weight_hr_l0"].shape) == [8, 32]

@@ -62,7 +62,7 @@ def call_lines(report: Report) -> list[str]:
         layout = f"batch_first={config.batch_first}"
         return [
             f"packed = pack_padded_sequence(x, {lengths}, {layout}, enforce_sorted=False)",
-            f"{returned} = {name}(packed)  {verb}  data {shape('packed_output')}, {state}",
+            f"{returned} = {name}(packed{hx})  {verb}  data {shape('packed_output')}, {state}",
             f"output, _ = pad_packed_sequence(packed_output, {layout})  {verb}  {shape('output')}",
         ]
     returned = "" if refused else f"  {shape('output')}, {state}"

@@ -185,14 +185,59 @@ def _answer(report: Report, initial_shown: bool) -> list[Section]:
     for tensor in report.tensors:
         if tensor.key in (*_INPUT_KEYS, *_INITIAL_KEYS, *_PACKED_KEYS):
             continue
-        parts.append(tensor_table(tensor, answer=True))
+        table = tensor_table(tensor, answer=True)
+        if tensor.key == "h_n":
+            table = replace(table, caption=_backward_caption(report))
+        parts.append(table)
         if tensor.key == "output" and report.batch_size_runs is not None:
             parts.append(Note(batch_sizes_line(report.batch_size_runs), tone="plain"))
+    projected = _projection_line(report)
+    if projected:
+        parts.append(Note(projected, tone="plain"))
     if not initial_shown:
         line = _initial_line(report)
         if line:
             parts.insert(0, Note(line, tone="plain"))
     return parts
+
+
+def _backward_caption(report: Report) -> str:
+    """For two directions, the question asked most: where the backward final state is in output."""
+    config = report.spec.config
+    if not config.bidirectional or config.is_cell:
+        return ""
+    h = config.h_size
+    step = "output[0, {h}:]" if report.spec.unbatched else "output[:, 0, {h}:]"
+    if not report.spec.unbatched and not config.batch_first:
+        step = "output[0, :, {h}:]"
+    return _(
+        "h_n[-1], the backward final state, is output at step 0: {step}; h_n[-2], the forward one, is at the "
+        "last step: {last}"
+    ).format(step=step.format(h=h), last=_forward_at_last(report))
+
+
+def _forward_at_last(report: Report) -> str:
+    config = report.spec.config
+    h = config.h_size
+    if report.spec.packed:
+        return _("each sequence's own last step")
+    if report.spec.unbatched:
+        return f"output[-1, :{h}]"
+    return f"output[:, -1, :{h}]" if config.batch_first else f"output[-1, :, :{h}]"
+
+
+def _projection_line(report: Report) -> str:
+    """An LSTM with proj_size: the weights whose shape it changes, in one line."""
+    config = report.spec.config
+    if config.module != "LSTM" or not config.proj_size:
+        return ""
+    shapes = {p.name: list(p.shape) for p in report.prediction.parameters}
+    return _(
+        "proj_size={proj} makes weight_hh_l0 {hh} (4 × hidden_size, proj_size) and adds weight_hr_l0 {hr}: "
+        "h has {proj} features, c {hidden}"
+    ).format(
+        proj=config.proj_size, hidden=config.hidden_size, hh=shapes["weight_hh_l0"], hr=shapes["weight_hr_l0"]
+    )
 
 
 def _initial_line(report: Report) -> str:
