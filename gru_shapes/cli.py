@@ -13,7 +13,7 @@ import sys
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from gru_shapes import __version__, batch
 from gru_shapes.cli_trace import HELP as TRACE_HELP
@@ -57,6 +57,15 @@ class _OneLineErrors(TyperGroup):
         except KeyboardInterrupt:
             sys.exit(130)
         sys.exit(status if isinstance(status, int) else 0)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from gru_shapes.show.helptext import draw
+
+        formatter.write(draw(self, ctx, shutil.get_terminal_size().columns, _help_values()))
+
+
+class _SubcommandHelp(TyperCommand):
+    """A subcommand whose --help is drawn as the main command's: the same rows, width and language."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from gru_shapes.show.helptext import draw
@@ -259,7 +268,7 @@ def explain(
         bool,
         typer.Option(
             "--encoder-bidirectional",
-            help=N_("Diagnose: the states given are a bidirectional encoder's h_n (c_n)."),
+            help=N_("Diagnose: h_0 (c_0) is a bidirectional encoder's h_n."),
         ),
     ] = DEFAULTS["encoder_bidirectional"],
     output_format: Annotated[
@@ -332,5 +341,5 @@ def main() -> None:
 
 
 # The subcommands live in modules of their own; they are registered here, in the order --help lists them.
-app.command("batch", help=batch.HELP)(batch.command)
-app.command("trace", help=TRACE_HELP)(trace_command)
+app.command("batch", help=batch.HELP, cls=_SubcommandHelp)(batch.command)
+app.command("trace", help=TRACE_HELP, cls=_SubcommandHelp)(trace_command)
