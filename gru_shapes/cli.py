@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+from dataclasses import replace
 import shutil
 import sys
 from typing import Annotated, Any, NoReturn
@@ -303,6 +304,10 @@ def explain(
     with language(spec.lang):
         chosen = output_format_of(output_format, as_json)
         shown = chosen_sections(show, show_all)
+    if "handoff" in shown and chosen != "json":
+        # Asked for by name, the section checks the usual decoders when none is named. JSON carries the
+        # same fields whatever is shown: its hand-off is the decoder's the options name, or null.
+        spec = replace(spec, handoff_shown=True)
     from gru_shapes.run.pipeline import report_for
 
     report = report_for(spec)

@@ -206,6 +206,9 @@ class Spec:
     input_dtype: str | None = None
     # The states given are a bidirectional encoder's final states (h_n, c_n), fed to this module.
     encoder_bidirectional: bool = False
+    # The hand-off section was asked for by name with no decoder named: the run checks the recipes
+    # against the usual decoders (set by the command line, never an option of its own).
+    handoff_shown: bool = False
 
     @property
     def module(self) -> str:

@@ -5,6 +5,8 @@ one spec always gets one report.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gru_shapes.diagnose import diagnose, needs_diagnosis, reading
 from gru_shapes.i18n import language
 from gru_shapes.model.cost import estimate
@@ -35,7 +37,7 @@ def report_for(spec: Spec) -> Report:
 def _report(spec: Spec) -> Report:
     # Given shapes are explained at the batch and sequence length read from them.
     asked = needs_diagnosis(spec)
-    explained = reading(spec) if asked else spec
+    explained = replace(reading(spec), handoff_shown=spec.handoff_shown) if asked else spec
     prediction = predict(explained)
     cost = estimate(explained, prediction)
     if explained.dry_run:

@@ -71,13 +71,19 @@ def wrap(text: str, width: int) -> list[str]:
     pieces: list[str] = []
     for unit in units(text):
         pieces.extend([unit] if _width([unit]) <= width else _terms(unit))
+    # Ending lines at phrases must not cost a line: it is kept only when it takes no more lines.
+    greedy, phrased = _fill(pieces, width, phrases=False), _fill(pieces, width, phrases=True)
+    return phrased if len(phrased) <= len(greedy) else greedy
+
+
+def _fill(pieces: list[str], width: int, phrases: bool) -> list[str]:
     lines: list[list[str]] = [[]]
     for piece in pieces:
         line = lines[-1]
         if not line or _width([*line, piece]) <= width:
             line.append(piece)
             continue
-        carried = _phrase_end(line, width)
+        carried = _phrase_end(line, width) if phrases else len(line)
         lines[-1], rest = line[:carried], line[carried:]
         lines.append([*rest, piece] if _width([*rest, piece]) <= width else [*rest])
         if lines[-1] == rest:
