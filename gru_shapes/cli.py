@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import gc
 import json
-from dataclasses import replace
 import shutil
 import sys
+from dataclasses import replace
 from typing import Annotated, Any, NoReturn
 
 import typer
