@@ -120,8 +120,8 @@ class _Shaper:
         config = spec.config
         self.key, self.features = key, features
         self.layers, self.directions = config.num_layers, config.num_directions
-        self.unbatched = spec.unbatched
-        self.batch = () if spec.unbatched else (spec.batch_size,)
+        self.unbatched, self.batch_size = spec.unbatched, spec.batch_size
+        self.batch: tuple[int, ...] = () if spec.unbatched else (spec.batch_size,)
 
     def shape(self, layers: int, features: int) -> tuple[int, ...]:
         return (layers, *self.batch, features)
@@ -141,7 +141,7 @@ class _Shaper:
     def bare_view(self) -> str:
         """``h_n.view(num_layers, batch, D * hidden)``, spelled with this run's sizes: the common
         wrong recipe, which pairs halves of different sequences and directions."""
-        batch = "" if self.unbatched else f"{self.batch[0]}, "
+        batch = "" if self.unbatched else f"{self.batch_size}, "
         return f"{self.key}.view({self.layers}, {batch}{2 * self.features})"
 
 
