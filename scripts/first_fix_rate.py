@@ -111,7 +111,8 @@ def main() -> None:
     print(f"gru-shapes {gru_shapes.__version__}, torch {torch.__version__}\n")
     real = real_cases(args.failing)
     styled = existing_cases(args.failing)
-    print(f"\nfirst fix as expected: real {rate(*real)}; real-style {rate(*styled)}")
+    overall = (real[0] + styled[0], real[1] + styled[1])
+    print(f"\nfirst fix as expected: real {rate(*real)}; real-style {rate(*styled)}; overall {rate(*overall)}")
 
 
 if __name__ == "__main__":
