@@ -112,7 +112,9 @@ def main() -> None:
     real = real_cases(args.failing)
     styled = existing_cases(args.failing)
     overall = (real[0] + styled[0], real[1] + styled[1])
-    print(f"\nfirst fix as expected: real {rate(*real)}; real-style {rate(*styled)}; overall {rate(*overall)}")
+    print(
+        f"\nfirst fix as expected: real {rate(*real)}; real-style {rate(*styled)}; overall {rate(*overall)}"
+    )
 
 
 if __name__ == "__main__":
