@@ -16,8 +16,8 @@ def markdown(report: Report, show: Iterable[str] | None = None) -> str:
 
     >>> from gru_shapes.run.pipeline import report_for
     >>> from gru_shapes.model.spec import make_spec
-    >>> print(markdown(report_for(make_spec(dry_run=True, lang="en"))).splitlines()[0].rstrip())
-    > **gru-shapes**
+    >>> print(markdown(report_for(make_spec(dry_run=True, lang="en"))).splitlines()[0])
+    > **gru-shapes**\\
     """
     with language(report.spec.lang):
         return "\n\n".join(block(section) for section in sections(report, show)) + "\n"
