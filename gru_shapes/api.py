@@ -53,6 +53,7 @@ def explain(
     input_dtype: str | None = None,
     onnx_out: str | None = None,
     show: Sequence[str] | str | None = None,
+    encoder_bidirectional: bool | None = None,
 ) -> ShownReport:
     """Build the module, run it for real, and return the :class:`Report` the command line renders.
 
@@ -68,6 +69,8 @@ def explain(
     ``show`` names sections as ``--show`` does: the report draws them, and ``"onnx"`` among them
     exports the module to ONNX after the run and proves the file in onnxruntime (``report.onnx``;
     needs ``pip install 'gru-shapes[onnx]'``); ``onnx_out`` keeps that file.
+    ``encoder_bidirectional=True`` says that the states given (``h0_shape``) are a bidirectional
+    encoder's final states, so that adding their two directions ranks first among the fixes.
 
     ``report.to_dict()`` is the command line's JSON; ``rich.print(report)`` draws its tables, and
     Jupyter shows them on its own. Bad arguments raise :class:`~gru_shapes.errors.OptionError`, a
@@ -111,6 +114,7 @@ def explain(
         "hx_form": hx_form,
         "input_dtype": input_dtype,
         "onnx_out": onnx_out,
+        "encoder_bidirectional": encoder_bidirectional,
     }
     try:
         spec = make_spec(**given)

@@ -10,10 +10,11 @@ import gc
 import json
 import shutil
 import sys
+from dataclasses import replace
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from gru_shapes import __version__, batch
 from gru_shapes.cli_trace import HELP as TRACE_HELP
@@ -59,6 +60,15 @@ class _OneLineErrors(TyperGroup):
         except KeyboardInterrupt:
             sys.exit(130)
         sys.exit(status if isinstance(status, int) else 0)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from gru_shapes.show.helptext import draw
+
+        formatter.write(draw(self, ctx, shutil.get_terminal_size().columns, _help_values()))
+
+
+class _SubcommandHelp(TyperCommand):
+    """A subcommand whose --help is drawn as the main command's: the same rows, width and language."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from gru_shapes.show.helptext import draw
@@ -257,6 +267,13 @@ def explain(
             show_default=False,
         ),
     ] = DEFAULTS["input_dtype"],
+    encoder_bidirectional: Annotated[
+        bool,
+        typer.Option(
+            "--encoder-bidirectional",
+            help=N_("Diagnose: h_0 (c_0) is a bidirectional encoder's h_n."),
+        ),
+    ] = DEFAULTS["encoder_bidirectional"],
     output_format: Annotated[
         str,
         typer.Option(
@@ -295,6 +312,10 @@ def explain(
         shown = chosen_sections(show, show_all)
         # Only a name exports: --all draws what the run made, and the export needs an extra.
         spec = exporting(spec, chosen_sections(show))
+    if "handoff" in shown and chosen != "json":
+        # Asked for by name, the section checks the usual decoders when none is named. JSON carries the
+        # same fields whatever is shown: its hand-off is the decoder's the options name, or null.
+        spec = replace(spec, handoff_shown=True)
     from gru_shapes.run.pipeline import report_for
 
     report = report_for(spec)
@@ -339,5 +360,5 @@ def main() -> None:
 
 
 # The subcommands live in modules of their own; they are registered here, in the order --help lists them.
-app.command("batch", help=batch.HELP)(batch.command)
-app.command("trace", help=TRACE_HELP)(trace_command)
+app.command("batch", help=batch.HELP, cls=_SubcommandHelp)(batch.command)
+app.command("trace", help=TRACE_HELP, cls=_SubcommandHelp)(trace_command)

@@ -14,11 +14,11 @@ from typing import Annotated
 import typer
 
 from gru_shapes.errors import OptionError
-from gru_shapes.i18n import _, language
+from gru_shapes.i18n import N_, _, language
 from gru_shapes.model import validate
 from gru_shapes.show import formats
 
-HELP = _(
+HELP = N_(
     "Trace the recurrent layers inside your own model: every call of every nn.GRU, LSTM, RNN or cell "
     "explained in place, what the model does with the results, and a summary up to the error. "
     "TARGET is path/to/file.py:NAME or package.module:NAME; NAME is a function returning "
@@ -31,50 +31,50 @@ DEFAULT_TIMEOUT = 120.0
 
 def trace_command(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(help=_("path/to/file.py:NAME or package.module:NAME"))],
+    target: Annotated[str, typer.Argument(help=N_("path/to/file.py:NAME or package.module:NAME"))],
     input_shape: Annotated[
         list[str] | None,
         typer.Option(
-            help=_("For a NAME that is a model: one random input of this shape (repeatable)."),
+            help=N_("For a NAME that is a model: one random input of this shape (repeatable)."),
             show_default=False,
         ),
     ] = None,
     input_dtype: Annotated[
         str,
-        typer.Option(help=_("dtype of those inputs: float32, float64, float16, bfloat16, int64 or int32.")),
+        typer.Option(help=N_("dtype of those inputs: float32, float64, float16, bfloat16, int64 or int32.")),
     ] = "float32",
     input_high: Annotated[
-        int, typer.Option(help=_("Integer inputs (token ids) are drawn from 0 to this, exclusive."))
+        int, typer.Option(help=N_("Integer inputs (token ids) are drawn from 0 to this, exclusive."))
     ] = 10,
-    seed: Annotated[int, typer.Option(help=_("Seeds the random inputs."))] = 0,
+    seed: Annotated[int, typer.Option(help=N_("Seeds the random inputs."))] = 0,
     train: Annotated[
-        bool, typer.Option("--train", help=_("Run in train mode (default: eval mode)."))
+        bool, typer.Option("--train", help=N_("Run in train mode (default: eval mode)."))
     ] = False,
     autograd: Annotated[
-        bool, typer.Option("--autograd", help=_("Run with autograd on (default: torch.inference_mode())."))
+        bool, typer.Option("--autograd", help=N_("Run with autograd on (default: torch.inference_mode())."))
     ] = False,
     show: Annotated[
         str | None,
         typer.Option(
-            help=_(
+            help=N_(
                 "Sections to show, comma-separated: calls (the default), report (each configuration's full report)."
             ),
             show_default=False,
         ),
     ] = None,
-    show_all: Annotated[bool, typer.Option("--all", help=_("Show every section."))] = False,
+    show_all: Annotated[bool, typer.Option("--all", help=N_("Show every section."))] = False,
     lang: Annotated[
-        str | None, typer.Option(help=_("Language: en or ko. Default: from the locale."), show_default=False)
+        str | None, typer.Option(help=N_("Language: en or ko. Default: from the locale."), show_default=False)
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", help=_("table, json or markdown."))] = "table",
-    as_json: Annotated[bool, typer.Option("--json", help=_("Short for --format json."))] = False,
+    output_format: Annotated[str, typer.Option("--format", help=N_("table, json or markdown."))] = "table",
+    as_json: Annotated[bool, typer.Option("--json", help=N_("Short for --format json."))] = False,
     strict: Annotated[
-        bool, typer.Option("--strict", help=_("Exit with status 1 when a pitfall is found (for CI)."))
+        bool, typer.Option("--strict", help=N_("Exit with status 1 when a pitfall is found (for CI)."))
     ] = False,
     timeout: Annotated[
         float,
         typer.Option(
-            help=_("Stop the traced forward after this many seconds, saying where it was; 0: no limit."),
+            help=N_("Stop the traced forward after this many seconds, saying where it was; 0: no limit."),
             metavar="SECONDS",
         ),
     ] = DEFAULT_TIMEOUT,

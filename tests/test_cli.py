@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from typing import Any
 
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gru_shapes.show.sections import names
 from tests.conftest import Cli
+from tests.oracle import torch_module
 
 
 @pytest.mark.parametrize(
@@ -319,3 +322,106 @@ def test_after_the_forward_pass_options_are_refused_in_one_line(
     result = cli(*args)
     assert result.exit_code == 2
     assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--lengths", "35,,7"], ["--lengths", ",35"], ["--input-shape", "1,,35,10"], ["--h0-shape", "1,1,,32"]],
+    ids=["lengths-double-comma", "lengths-leading-comma", "input-shape", "h0-shape"],
+)
+def test_an_empty_item_exits_2_in_one_line_naming_the_option(cli: Cli, args: list[str]) -> None:
+    # Read as [35, 7] the typo ran a batch of 2 where 3 were meant, and exited 0.
+    result = cli(*args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"gru-shapes: error: {args[0]} has an empty item")
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_refusal_shows_the_shapes_given_and_no_verdict_of_a_run_it_did_not_make(cli: Cli) -> None:
+    # The header said input [1, 35, 10] and "✓ all 7 checks held" sat above "✗ torch refuses".
+    result = cli("--input-shape", "1,35,12", "--h0-shape", "1,1,32", env={"COLUMNS": "100"})
+    assert result.exit_code == 1
+    assert "input [1, 35, 12], h_0 [1, 1, 32] (given)" in result.stdout
+    assert "checks held" not in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("✗ torch refuses the shapes given")
+    shown = cli("--input-shape", "1,35,12", "--show", "checks", env={"COLUMNS": "100"})
+    assert (
+        "checks on the tensors of the run with the shapes torch expects, not the shapes given" in shown.stdout
+    )
+
+
+def test_torchs_projection_warning_is_said_once_in_plain_words(cli: Cli) -> None:
+    # It was a 3-line note carrying the path of torch's C++ source.
+    report = cli.json("--module", "lstm", "--proj-size", "8")
+    assert report["warnings"] == [
+        "torch runs an LSTM with proj_size on its own kernel rather than oneDNN's; the results are the same"
+    ]
+    tables = cli("--module", "lstm", "--proj-size", "8", env={"COLUMNS": "200"}).stdout
+    assert tables.count("oneDNN") == 1 and "Triggered internally" not in tables
+
+
+@pytest.mark.parametrize(
+    ("show", "hint"),
+    [("", "(--show parameters,cost)"), ("parameters", "(--show cost)"), ("cost", "(--show parameters)")],
+)
+def test_the_summary_line_names_only_the_sections_not_shown(cli: Cli, show: str, hint: str) -> None:
+    args = ["--show", show] if show else []
+    lines = cli(*args, env={"COLUMNS": "200"}).stdout.splitlines()
+    summary = [line for line in lines if "MACs" in line or line.startswith("parameters ")]
+    assert summary and summary[-1].endswith(hint), summary
+    everything = cli("--show", "parameters,cost", env={"COLUMNS": "200"}).stdout
+    assert "(--show parameters" not in everything and "(--show cost" not in everything
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ([], "packed: this input is not packed"),
+        (["--module", "grucell"], "packed: a cell takes one time step"),
+    ],
+)
+def test_show_packed_without_lengths_says_why_it_is_empty(cli: Cli, args: list[str], said: str) -> None:
+    result = cli(*args, "--show", "packed", env={"COLUMNS": "200"})
+    assert said in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--layers", "2", "--bidirectional", "--seq-first", "--batch-size", "3"],
+        ["--bidirectional", "--batch-size", "2"],
+        ["--bidirectional", "--unbatched", "--module", "lstm"],
+    ],
+    ids=["seq-first", "batch-first", "unbatched-lstm"],
+)
+def test_the_default_view_says_where_the_backward_final_state_is_and_torch_agrees(
+    cli: Cli, args: list[str]
+) -> None:
+    # Only --show checks said it: h_n[-1] is output at step 0 for the backward direction.
+    shown = " ".join(cli(*args, env={"COLUMNS": "200"}).stdout.split())
+    said = re.search(r"h_n\[-1\], the backward final state, is output at step 0: (output\[[^\]]*\]);", shown)
+    assert said, shown
+    report = cli.json(*args)
+    options = {
+        "module": report["module"],
+        **{k: v for k, v in report["config"].items() if k in ("input_size", "hidden_size", "bidirectional")},
+    }
+    options["layers"] = report["config"]["num_layers"]
+    options["batch_first"] = report["config"]["batch_first"]
+    module = torch_module(options).eval()
+    shape = report["tensors"]["input"]["shape"]
+    with torch.no_grad():
+        output, h_n = module(torch.randn(shape))
+    h_n = h_n[0] if isinstance(h_n, tuple) else h_n
+    assert torch.equal(h_n[-1], eval(said[1], {"output": output}))
+
+
+def test_a_projected_lstm_shows_the_weights_it_changes_in_one_line(cli: Cli) -> None:
+    lines = cli("--module", "lstm", "--proj-size", "8", env={"COLUMNS": "200"}).stdout.splitlines()
+    said = [line for line in lines if line.startswith("proj_size=8 makes")]
+    assert said == [
+        "proj_size=8 makes weight_hh_l0 [128, 8] (4 × hidden_size, proj_size) and adds "
+        "weight_hr_l0 [8, 32]: h has 8 features, c 32"
+    ]
+    shapes = dict(torch_module({"module": "LSTM", "proj_size": 8}).named_parameters())
+    assert list(shapes["weight_hh_l0"].shape) == [128, 8] and list(shapes["weight_hr_l0"].shape) == [8, 32]

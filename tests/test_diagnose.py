@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gru_shapes.diagnose import Diagnosis, Fix
 from gru_shapes.model.spec import make_spec
+from gru_shapes.model.validate import DTYPES
 from gru_shapes.model.validate import module as module_name
 from gru_shapes.run.pipeline import report_for
 from tests.conftest import Cli
@@ -25,7 +26,10 @@ from tests.test_report import validate
 
 SHAPE_OPTIONS = {"input": "input_shape", "h_0": "h0_shape", "c_0": "c0_shape"}
 # Options that describe the call or the tensors rather than the module.
-CALL_OPTIONS = {*SHAPE_OPTIONS.values(), "hx_form", "input_dtype", "batch_size", "seq_len"}
+CALL_OPTIONS = {
+    *SHAPE_OPTIONS.values(),
+    *("hx_form", "input_dtype", "batch_size", "seq_len", "dtype", "encoder_bidirectional"),
+}
 
 
 def as_options(shapes: dict[str, tuple[int, ...]]) -> dict[str, Any]:
@@ -42,12 +46,14 @@ def apply(fix: Fix, options: dict[str, Any], fed: dict[str, tuple[int, ...]]) ->
     """Run the fix's code on zeros of the shapes fed, rebuild the module with its options, call it
     as the fix says; torch's message, or None when it runs. The shapes the code leaves must be the
     ones the fix's options name."""
-    dtype = getattr(torch, fix.options.get("input_dtype", options.get("input_dtype", "float32")))
-    start_dtype = getattr(torch, options.get("input_dtype", "float32"))
+    module_dtype = options.get("dtype", "float32")
+    dtype = getattr(torch, fix.options.get("input_dtype", options.get("input_dtype", module_dtype)))
+    start_dtype = getattr(torch, options.get("input_dtype", module_dtype))
+    state_dtype = getattr(torch, module_dtype)
     names: dict[str, Any] = {
         "x": torch.zeros(fed["input"], dtype=start_dtype),
-        "h_0": torch.zeros(fed["h_0"]) if "h_0" in fed else None,
-        "c_0": torch.zeros(fed["c_0"]) if "c_0" in fed else None,
+        "h_0": torch.zeros(fed["h_0"], dtype=state_dtype) if "h_0" in fed else None,
+        "c_0": torch.zeros(fed["c_0"], dtype=state_dtype) if "c_0" in fed else None,
     }
     if fix.code:
         exec(fix.code, {"torch": torch, "nn": torch.nn}, names)
@@ -57,7 +63,8 @@ def apply(fix: Fix, options: dict[str, Any], fed: dict[str, tuple[int, ...]]) ->
     assert names["x"].dtype == dtype, fix
     module_options = {k: v for k, v in {**options, **fix.options}.items() if k not in CALL_OPTIONS}
     module_options["module"] = module_name(module_options.get("module", "GRU"))
-    module = torch_module(module_options).eval()
+    module_options.pop("dtype", None)
+    module = torch_module(module_options).to(state_dtype).eval()
     tuple_form = {**options, **fix.options}.get("hx_form", "tuple") == "tuple"
     if "hx" in names:
         hx = names["hx"]
@@ -75,16 +82,19 @@ def apply(fix: Fix, options: dict[str, Any], fed: dict[str, tuple[int, ...]]) ->
     return None
 
 
-@given(given_shapes())
-def test_the_verdict_is_torchs_and_every_fix_runs_in_torch(case: tuple[dict[str, Any], Any]) -> None:
+@given(given_shapes(), st.sampled_from(DTYPES))
+def test_the_verdict_is_torchs_and_every_fix_runs_in_torch(
+    case: tuple[dict[str, Any], Any], dtype: str
+) -> None:
     options, shapes = case
+    options = {**options, "dtype": dtype}
     report = report_for(make_spec(**options, **as_options(shapes)))
     diagnosis = report.diagnosis
     assert diagnosis is not None
     error = torch_error(options, shapes)
     assert diagnosis.compatible == (error is None), (error, diagnosis)
     if error == CRASH:  # said in the tool's own words, never passed off as torch's
-        assert diagnosis.torch_error is None and diagnosis.explanation.startswith("torch was not called")
+        assert diagnosis.torch_error is None and diagnosis.explanation.startswith("torch gave no answer")
         return
     if error is None:
         assert report.passed and diagnosis.verdict in ("accepted", "suspect")
@@ -107,17 +117,53 @@ def test_the_verdict_is_torchs_and_every_fix_runs_in_torch(case: tuple[dict[str,
         assert fix.options.get("layers", 0) <= 4 * max(options.get("layers", 1), 1)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"input_shape": "4,35,10", "h0_shape": "1,3,32"},
+        {"module": "GRUCell", "input_size": 65, "hidden_size": 42, "input_shape": "3,65", "h0_shape": "2,42"},
+        {"module": "lstm", "hx_form": "tensor", "input_shape": "4,35,10", "h0_shape": "1,4,32"},
+        {"input_dtype": "int64", "input_shape": "4,35"},
+    ],
+    ids=["gru-h0-batch", "grucell-h0-batch", "lstm-h-alone", "token-ids"],
+)
+def test_a_fix_is_built_and_tried_in_the_runs_dtype(options: dict[str, Any], dtype: str) -> None:
+    # A fresh state of the default float32 was refused by a float64 module: no fix outside float32.
+    found = diagnosis_of(**options, dtype=dtype).fixes
+    assert found, dtype
+    for fix in found:
+        assert apply(fix, {**options, "dtype": dtype}, diagnosis_of(**options, dtype=dtype).fed) is None
+        if "torch.zeros" in (fix.code or "") and dtype != "float32":
+            assert f"dtype=torch.{dtype}" in (fix.code or "")
+
+
+@given(given_shapes(), st.sampled_from([d for d in DTYPES if d != "float32"]))
+def test_the_fixes_found_in_float32_are_found_in_every_dtype(
+    case: tuple[dict[str, Any], Any], dtype: str
+) -> None:
+    options, shapes = case
+    in_float32 = diagnosis_of(**options, **as_options(shapes)).fixes
+    other = diagnosis_of(**options, **as_options(shapes), dtype=dtype).fixes
+    spelled = [
+        fix.change.replace(f", dtype=torch.{dtype}", "").replace(f".to(torch.{dtype})", ".float()")
+        for fix in other
+    ]
+    assert spelled == [fix.change for fix in in_float32]
+
+
 def torch_call_error(options: dict[str, Any], shapes: dict[str, tuple[int, ...]]) -> str | None:
     """torch's message for the module called as the options say: the input in ``input_dtype``, an
     LSTM's state as ``(h_0, c_0)`` or, with ``hx_form="tensor"``, as ``h_0`` alone."""
     module_options = {k: v for k, v in options.items() if k not in CALL_OPTIONS}
-    module = torch_module(module_options).eval()
-    dtype = getattr(torch, options.get("input_dtype", "float32"))
+    state_dtype = getattr(torch, options.get("dtype", "float32"))
+    module = torch_module(module_options).to(state_dtype).eval()
+    dtype = getattr(torch, options.get("input_dtype", options.get("dtype", "float32")))
     x = torch.zeros(shapes["input"], dtype=dtype)
     hx: Any = None
     if "h_0" in shapes:
-        h_0 = torch.zeros(shapes["h_0"])
-        hx = (h_0, torch.zeros(shapes["c_0"])) if "c_0" in shapes else h_0
+        h_0 = torch.zeros(shapes["h_0"], dtype=state_dtype)
+        hx = (h_0, torch.zeros(shapes["c_0"], dtype=state_dtype)) if "c_0" in shapes else h_0
     try:
         with torch.no_grad():
             module(x, hx)
@@ -126,12 +172,17 @@ def torch_call_error(options: dict[str, Any], shapes: dict[str, tuple[int, ...]]
     return None
 
 
-@given(given_shapes(), st.sampled_from([None, "int64", "float64", "float32"]), st.booleans())
+@given(
+    given_shapes(),
+    st.sampled_from([None, "int64", "float64", "float32"]),
+    st.booleans(),
+    st.sampled_from(DTYPES),
+)
 def test_the_call_form_and_the_dtype_get_torchs_verdict_and_fixes_that_run(
-    case: tuple[dict[str, Any], Any], input_dtype: str | None, h_alone: bool
+    case: tuple[dict[str, Any], Any], input_dtype: str | None, h_alone: bool, dtype: str
 ) -> None:
     options, shapes = case
-    options = dict(options)
+    options = {**options, "dtype": dtype}
     shapes = dict(shapes)
     if input_dtype:
         options["input_dtype"] = input_dtype
@@ -231,18 +282,32 @@ CASES = [
         id="smaller-last-batch-cell",
     ),
     pytest.param({"layers": 2, "h0_shape": "1,1,32"}, "refused", "--layers 1", id="h0-of-fewer-layers"),
-    pytest.param({"h0_shape": "3,1,32"}, "refused", "h_0 = h_0[-1:]", id="h0-of-three-layers-to-one"),
+    # With no input given, the state is the only real tensor: the module is rebuilt to its layers
+    # (IBM/pytorch-seq2seq#101); an input that fits the module confirms it, and the state is cut.
+    pytest.param({"h0_shape": "3,1,32"}, "refused", "--layers 3", id="h0-of-three-layers-to-one"),
     pytest.param(
-        {"h0_shape": "2,1,32"},
+        {"input_shape": "1,35,10", "h0_shape": "3,1,32"},
+        "refused",
+        "h_0 = h_0[-1:]",
+        id="h0-of-three-layers-to-one-confirmed-by-input",
+    ),
+    # Adding the directions is right for a bidirectional encoder's state, which the shape alone
+    # cannot tell from a deeper encoder's: first when the user says so.
+    pytest.param(
+        {"h0_shape": "2,1,32", "encoder_bidirectional": True},
         "refused",
         "h_0 = h_0.view(1, 2, 1, 32).sum(1)",
         id="bidirectional-state-to-decoder",
     ),
+    pytest.param({"h0_shape": "2,1,32"}, "refused", "--layers 2", id="two-slot-state-to-decoder-unsaid"),
     pytest.param(
-        {"layers": 2, "h0_shape": "4,1,32"},
+        {"layers": 2, "h0_shape": "4,1,32", "encoder_bidirectional": True},
         "refused",
         "h_0 = h_0.view(2, 2, 1, 32).sum(1)",
         id="two-layer-bidirectional-state-to-decoder",
+    ),
+    pytest.param(
+        {"layers": 2, "h0_shape": "4,1,32"}, "refused", "--layers 4", id="four-slot-state-to-decoder-unsaid"
     ),
     pytest.param(
         {"input_size": 4, "hidden_size": 5, "layers": 2, "batch_first": False}
@@ -574,3 +639,46 @@ def test_candidates_are_screened_and_guarded_before_they_are_built(
     assert all(hidden <= largest_hidden for _layers, hidden in real)
     if real_trials is not None:
         assert len(real) == real_trials
+
+
+def test_a_stated_batch_read_as_time_ends_on_a_warning_and_the_batch_first_fix(cli: Cli) -> None:
+    # torch accepts (exit 0) but reads 64 sequences of 150 steps as 64 steps of 150: say so last too.
+    result = cli(
+        "--module", "lstm", "--seq-first", "--input-size", "125",
+        "--batch-size", "64", "--seq-len", "150", "--input-shape", "64,150,125",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1. --batch-first" in result.stdout
+    last = result.stdout.strip().splitlines()[-2:]
+    assert " ".join(last).startswith("! torch runs the shapes given but reads the input otherwise than meant")
+
+
+@settings(max_examples=150)
+@given(given_shapes(), st.sampled_from(DTYPES))
+def test_every_refusal_gets_a_verified_fix_or_says_why_none_exists(
+    case: tuple[dict[str, Any], Any], dtype: str
+) -> None:
+    # An RNNCell of input_size 40 given a 1-D input of 35 once got neither a fix nor a word.
+    options, shapes = case
+    diagnosis = diagnosis_of(**options, **as_options(shapes), dtype=dtype)
+    if diagnosis.compatible:
+        return
+    said = [note for note in diagnosis.notes if note.startswith("No fix: ")]
+    assert diagnosis.fixes or diagnosis.unbuilt or not diagnosis.allocated or said, diagnosis
+    assert not (diagnosis.fixes and said)
+    if said and 0 not in diagnosis.fed["input"]:
+        assert "changes tried" in said[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "first"),
+    [
+        ({"module": "rnncell", "input_size": 40, "input_shape": "35"}, "--input-size 35"),
+        ({"module": "gru", "input_shape": "12"}, "x = x.unsqueeze(0) with --input-size 12"),
+        ({"module": "grucell", "input_shape": "2,4,3,10"}, "x = x.reshape(24, 10)"),
+    ],
+    ids=["rnncell-1d", "gru-1d-other-features", "cell-fed-4d"],
+)
+def test_shapes_that_used_to_get_no_fix(options: dict[str, Any], first: str) -> None:
+    diagnosis = diagnosis_of(**options)
+    assert diagnosis.fixes and diagnosis.fixes[0].change.split(": ")[0] == first, diagnosis.fixes

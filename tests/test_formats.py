@@ -219,3 +219,73 @@ def test_korean_in_notebook_html_takes_two_columns_a_syllable() -> None:
     syllables = re.findall(r"[\uac00-\ud7a3]", text)
     boxed = re.findall(r'<span style="display:inline-block;width:2ch">[\uac00-\ud7a3]</span>', page)
     assert len(boxed) == len(syllables) > 20
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--layers", "2", "--bidirectional"],
+        ["--all", "--layers", "2", "--bidirectional"],
+        ["--all", "--module", "lstm", "--proj-size", "4", "--lengths", "5,2", "--lang", "ko"],
+        ["--all", "--input-shape", "1,35,12", "--h0-shape", "2,1,32"],
+    ],
+    ids=" ".join,
+)
+def test_markdown_has_no_trailing_spaces_and_renders_its_line_breaks(
+    cli: Cli, args: list[str], tmp_path: Path
+) -> None:
+    # Panels ended each line in two spaces (3 lines by default, more with --all): a linter's
+    # trailing-space rule failed, and editors strip them, joining the lines.
+    from markdown_it import MarkdownIt
+    from pymarkdown.api import PyMarkdownApi
+
+    text = cli("--format", "markdown", *args).stdout
+    assert [line for line in text.splitlines() if line != line.rstrip()] == []
+    path = tmp_path / "report.md"
+    path.write_text(text)
+    scan = PyMarkdownApi().set_boolean_property("plugins.md009.strict", True).scan_path(str(path))
+    assert [f for f in scan.scan_failures if f.rule_id == "MD009"] == []
+    # A backslash hard break renders as the two trailing spaces did, in CommonMark (GitHub's Markdown).
+    with_spaces = re.sub(r"\\\n(?=> )", "  \n", text)
+    assert with_spaces != text
+    render = MarkdownIt("commonmark").render
+    assert render(text) == render(with_spaces)
+    assert "<br />" in render(text)
+
+
+_BORDERS = re.compile(r"[│┃╭╮╰╯─━╇┏┓┗┛]")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"layers": 2, "bidirectional": True},
+        {"module": "LSTM", "proj_size": 8, "layers": 2, "bidirectional": True},
+        {"lengths": "35,20,7", "bidirectional": True, "batch_first": False},
+        {"module": "GRUCell", "batch_size": 3},
+    ],
+    ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "default",
+)
+def test_at_60_columns_no_formula_or_phrase_is_broken(options: dict[str, Any], lang: str) -> None:
+    # "D × num_layers" / "= 1 × 1", "hidden_size =" / "32", "2 × proj_size" / "= 16 features" and
+    # "time steps, read" / "in order" were broken at 60 columns.
+    report = report_for(make_spec(lang=lang, **options))
+    lines = [_BORDERS.sub(" ", line) for line in text(report, 60, styled=False, show=names()).splitlines()]
+    cells = [part.strip() for line in lines for part in re.split(r"\s{2,}", line) if part.strip()]
+    for cell in cells:  # a formula too wide for its column breaks after "=" or "×", never before
+        assert not re.match(r"^(=|×)\s", cell), cell
+    for tensor in report.tensors:
+        for dim in tensor.dims:  # and one that fits a column of the table at this width stays whole
+            assert len(dim.formula) > 24 or any(dim.formula in line for line in lines), dim.formula
+    if lang == "en":
+        assert not any(cell.endswith("time steps, read") for cell in cells)
+
+
+def test_the_header_shows_the_state_a_packed_call_is_given(cli: Cli) -> None:
+    # gru(packed) was shown whatever states were given.
+    result = cli("--module", "lstm", "--lengths", "5,3", "--h0-shape", "1,2,32", env={"COLUMNS": "120"})
+    assert "packed_output, (h_n, c_n) = lstm(packed, (h_0, c_0))" in result.stdout
+    gru = cli("--lengths", "5,3", "--input-shape", "2,5,10", "--h0-shape", "1,2,32", env={"COLUMNS": "120"})
+    assert "packed_output, h_n = gru(packed, h_0)" in gru.stdout

@@ -188,3 +188,11 @@ def test_the_documented_example_is_what_the_tool_prints(cli: Cli) -> None:
         for r in report["idioms"]
     ]
     assert shown.splitlines() == printed
+
+
+def test_the_view_idiom_is_listed_for_one_direction_and_one_layer_too() -> None:
+    from gru_shapes.run.pipeline import report_for
+
+    rows = {row.expression: row for row in report_for(make_spec(batch_size=3)).idioms}
+    row = rows["h_n.view(1, 1, -1, 32)[-1]"]
+    assert row.shape == (1, 3, 32) and row.equals == "h_last_stacked"

@@ -158,6 +158,35 @@ def test_shape_spellings(text: str, shape: tuple[int, ...]) -> None:
     assert given is not None and given.input == shape
 
 
+@pytest.mark.parametrize(
+    ("option", "text"),
+    [
+        ("lengths", "35,,7"),
+        ("lengths", ",35"),
+        ("lengths", "35,"),
+        ("lengths", "35, ,7"),
+        ("input_shape", "1,,35,10"),
+        ("input_shape", "(,35)"),
+        ("h0_shape", "1,1,32,"),
+        ("c0_shape", ",1,1,32"),
+    ],
+)
+def test_an_empty_item_is_refused_naming_the_option(option: str, text: str) -> None:
+    # Read as fewer numbers, a typo would silently change the batch or a shape.
+    options = {"module": "lstm", option: text}
+    with pytest.raises(OptionError) as raised:
+        make_spec(**options)
+    assert raised.value.option == option
+    assert str(raised.value).startswith(f"--{option.replace('_', '-')} has an empty item")
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"), [("(35,)", (35,)), ("[1, 35, 12,]", (1, 35, 12)), (" 35 , 7 ", (35, 7))]
+)
+def test_a_comma_before_a_closing_bracket_is_no_empty_item(text: str, numbers: tuple[int, ...]) -> None:
+    assert make_spec(lengths=text).lengths == numbers
+
+
 def test_false_flags_do_not_clash() -> None:
     # A batch line may spell out a flag as false; only a flag that is on excludes its rivals.
     assert make_spec(unbatched=False, batch_size=3).batch_size == 3

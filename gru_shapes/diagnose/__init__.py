@@ -13,7 +13,7 @@ from gru_shapes.diagnose.diagnosis import NOT_RUN, Attempt, Diagnosis, Fix, Unbu
 from gru_shapes.diagnose.fixes import Trials, find_fixes, intent_fixes
 from gru_shapes.diagnose.given import expected as expected_tensors
 from gru_shapes.diagnose.given import fed_shapes, needs_diagnosis, reading
-from gru_shapes.diagnose.problems import accepted, reading_suspect, refusal_reasons, side_notes
+from gru_shapes.diagnose.problems import accepted, reading_suspect, refusal_reasons, side_notes, why_no_fix
 from gru_shapes.i18n import _
 from gru_shapes.model.spec import Spec
 
@@ -48,11 +48,13 @@ def diagnose(spec: Spec, explained: Spec, attempt: Attempt, budget: int | None =
             True, fed, shapes, None, explanation, fixes, verdict, tuple(notes), supplied, (), allocated
         )
     problems = list(refusal_reasons(explained, expected, fed, spec))
-    if error.startswith(NOT_RUN):  # the tool's own words: torch would have crashed, not answered
-        problems.insert(0, _("torch was not called: {reason}.").format(reason=error.removeprefix(NOT_RUN)))
+    if error.startswith(NOT_RUN):  # the tool's own words: torch crashed or would crash, not answer
+        problems.insert(0, _("torch gave no answer: {reason}.").format(reason=error.removeprefix(NOT_RUN)))
     explanation = " ".join(problems) or _("torch refused these shapes; its message says why.")
     fixes, unbuilt = find_fixes(spec, explained, expected, fed, trials)
     notes.extend(trials.notes(allocated))
+    if not fixes and not unbuilt and allocated:
+        notes.append(why_no_fix(explained, fed, trials.tried))
     torch_error = None if error.startswith(NOT_RUN) else error
     return Diagnosis(
         False,

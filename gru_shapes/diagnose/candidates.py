@@ -1,6 +1,6 @@
 """Candidate fixes for shapes torch refuses, thought of the way a user looks for them, each with the
 tier that ranks it: a layout flag or Python that keeps the user's numbers, then a module rebuilt to
-the data's sizes, part of a state kept, a module rebuilt to a state's sizes, last a fresh state.
+the data's sizes; the states' own fixes are in :mod:`gru_shapes.diagnose.states`.
 
 Pure: nothing here is tried; :mod:`gru_shapes.diagnose.fixes` screens, guards and runs them.
 """
@@ -13,7 +13,6 @@ from math import prod
 from typing import Any
 
 from gru_shapes.diagnose.diagnosis import Shape
-from gru_shapes.diagnose.given import layout
 from gru_shapes.i18n import _
 from gru_shapes.model.shapes import TensorModel
 from gru_shapes.model.spec import Spec
@@ -22,15 +21,28 @@ from gru_shapes.model.spec import Spec
 LAYER_BOUND = 4
 
 # Tiers, best first: what keeps the user's tensors before what rebuilds the module, and what matches
-# the data before what matches a state that may itself be the mistake.
-LAYOUT, DATA, STATE_KEPT, MODULE_FOR_DATA, STATE_CUT, MODULE_FOR_STATE, FRESH_STATE = range(7)
+# the data before what matches a state that may itself be the mistake. A state is made to fit the
+# module (part of it kept, or fresh zeros) before the module is rebuilt to it when the rest of the
+# call says the state is the wrong side (STATE_FOR_MODULE), after it otherwise (STATE_GUESS, and
+# FRESH_STATE, which throws the state's numbers away): see gru_shapes.diagnose.states.
+(
+    LAYOUT,
+    DATA,
+    STATE_KEPT,
+    MODULE_FOR_DATA,
+    STATE_FOR_MODULE,
+    MODULE_FOR_STATE,
+    STATE_GUESS,
+    FRESH_STATE,
+) = range(8)
 KINDS = {
     LAYOUT: "layout",
     DATA: "data",
     STATE_KEPT: "state",
     MODULE_FOR_DATA: "module",
-    STATE_CUT: "state",
+    STATE_FOR_MODULE: "state",
     MODULE_FOR_STATE: "module",
+    STATE_GUESS: "state",
     FRESH_STATE: "shape",
 }
 
@@ -48,7 +60,9 @@ class Candidate:
     after: dict[str, Any] = field(default_factory=dict)  # options that describe the tensors the code leaves
 
     def merged(self, other: Candidate) -> Candidate:
-        code = "\n".join(c for c in (self.code, other.code) if c)
+        """Both changes at once; code that sets ``hx`` (the call form) runs last."""
+        first, second = (other, self) if "hx = " in self.code else (self, other)
+        code = "\n".join(c for c in (first.code, second.code) if c)
         return Candidate(
             max(self.tier, other.tier),
             f"{self.why}; {other.why}",
@@ -60,6 +74,23 @@ class Candidate:
         )
 
 
+def zeros(spec: Spec, shape: Shape) -> str:
+    """A fresh state as code, in the run's dtype and on its device: ``torch.zeros(1, 4, 32)`` in float32
+    on the CPU, ``torch.zeros(1, 4, 32, dtype=torch.float64)`` otherwise; a float32 state would be
+    refused by a float64 module.
+
+    >>> from gru_shapes.model.spec import make_spec
+    >>> zeros(make_spec(), (1, 4, 32)), zeros(make_spec(dtype="bfloat16", device="cuda"), (3, 42))
+    ('torch.zeros(1, 4, 32)', 'torch.zeros(3, 42, dtype=torch.bfloat16, device=x.device)')
+    """
+    arguments = [str(size) for size in shape]
+    if spec.dtype != "float32":
+        arguments.append(f"dtype=torch.{spec.dtype}")
+    if spec.device != "cpu":
+        arguments.append("device=x.device")
+    return f"torch.zeros({', '.join(arguments)})"
+
+
 def data_change(spec: Spec, code: str, shape: Shape, why: str, tier: int = DATA) -> Candidate:
     return Candidate(tier, why, {}, code, {"input": tuple(shape)}, "data")
 
@@ -67,12 +98,10 @@ def data_change(spec: Spec, code: str, shape: Shape, why: str, tier: int = DATA)
 def candidates(
     spec: Spec, explained: Spec, expected: Mapping[str, TensorModel], fed: Mapping[str, Shape]
 ) -> Iterator[Candidate]:
+    """Changes of the call, the input's dtype, its layout and shape, and the module for the input."""
     yield from _call_candidates(spec, expected, fed)
     yield from _dtype_candidates(spec, explained, fed)
     yield from _input_candidates(spec, explained, fed)
-    for key in ("h_0", "c_0"):
-        if key in fed and fed[key] != expected[key].shape:
-            yield from _state_candidates(spec, explained, key, fed[key], expected[key])
 
 
 def _call_candidates(
@@ -81,12 +110,11 @@ def _call_candidates(
     if spec.config.family != "LSTM" or spec.hx_form != "tensor":
         return
     c_shape = expected["c_0"].shape
-    zeros = f"torch.zeros({', '.join(map(str, c_shape))})"
     yield Candidate(
         LAYOUT,
         _("an LSTM takes (h_0, c_0) as one tuple; c_0 starts at zeros here"),
         {},
-        f"hx = (h_0, {zeros})",
+        f"hx = (h_0, {zeros(spec, c_shape)})",
         {"c_0": c_shape},
         "call",
         {"hx_form": "tuple"},
@@ -114,13 +142,14 @@ def _dtype_candidates(spec: Spec, explained: Spec, fed: Mapping[str, Shape]) -> 
         yield convert
         return
     cast = "" if spec.dtype == "float32" else f".to(torch.{spec.dtype})"
+    placed = "" if spec.device == "cpu" else ", device=x.device"
     embed = Candidate(
         DATA,
         _("token ids: look each one up in an nn.Embedding of input_size={size} features").format(
             size=config.input_size
         ),
         {},
-        f"x = nn.Embedding(int(x.max()) + 1, {config.input_size})(x){cast}",
+        f"x = nn.Embedding(int(x.max()) + 1, {config.input_size}{placed})(x){cast}",
         {"input": (*shape, config.input_size)},
         "data",
         after,
@@ -216,6 +245,31 @@ def _input_candidates(spec: Spec, explained: Spec, fed: Mapping[str, Shape]) -> 
             _("a 1-D input is one step of one sequence: nn.{module}").format(module=config.family + "Cell"),
             {"module": config.family + "Cell"},
         )
+        if shape[0] >= 1 and shape[0] != features:
+            yield Candidate(
+                MODULE_FOR_DATA,
+                _("one step of {features} features; build the module for them").format(features=shape[0]),
+                {"input_size": shape[0]},
+                "x = x.unsqueeze(0)",
+                {"input": (1, shape[0])},
+                "data",
+            )
+    if config.is_cell and len(shape) > ranks[0] and shape[-1] >= 0:
+        # Steps of several sequences, or a batch laid out in more dims: a cell takes rows of features.
+        rows = prod(shape[:-1])
+        why = _(
+            "fold the leading dims into rows of features ({sizes} = {rows}): a cell takes (batch, features)"
+        )
+        why = why.format(sizes=" × ".join(map(str, shape[:-1])), rows=rows)
+        changes = {} if shape[-1] == features else {"input_size": shape[-1]}
+        yield Candidate(
+            MODULE_FOR_DATA,
+            why,
+            changes,
+            f"x = x.reshape({rows}, {shape[-1]})",
+            {"input": (rows, shape[-1])},
+            "data",
+        )
 
 
 def _folds(spec: Spec, shape: Shape, features: int, rank: int) -> Iterator[Candidate]:
@@ -246,99 +300,3 @@ def _folds(spec: Spec, shape: Shape, features: int, rank: int) -> Iterator[Candi
                 {"input": merged},
                 "data",
             )
-
-
-def _state_candidates(
-    spec: Spec, explained: Spec, key: str, given: Shape, want: TensorModel
-) -> Iterator[Candidate]:
-    config = explained.config
-    expected = want.shape
-    name = key
-    if len(given) == len(expected) - 1 and (1, *given) == expected:
-        yield _state(
-            key,
-            STATE_KEPT,
-            f"{name} = {name}.unsqueeze(0)",
-            expected,
-            _("add the missing dim 0 ({key} is {layout})").format(key=key, layout=layout(want)),
-        )
-    if len(given) == len(expected) + 1 and given[0] == 1 and given[1:] == expected:
-        yield _state(
-            key,
-            STATE_KEPT,
-            f"{name} = {name}.squeeze(0)",
-            expected,
-            _("an unbatched input takes an unbatched state"),
-        )
-    same_rank = len(given) == len(expected)
-    if same_rank and len(given) == 3 and (given[1], given[0], given[2]) == expected:
-        yield _state(
-            key,
-            STATE_KEPT,
-            f"{name} = {name}.transpose(0, 1).contiguous()",
-            expected,
-            _("{key} keeps batch in dim 1, whatever batch_first says").format(key=key),
-        )
-    if same_rank and not config.is_cell and len(given) >= 2:
-        rest_same = given[1:] == expected[1:]
-        if rest_same and not config.bidirectional and given[0] == 2 * expected[0]:
-            sizes = ", ".join(map(str, given[1:]))
-            yield _state(
-                key,
-                STATE_KEPT,
-                f"{name} = {name}.view({expected[0]}, 2, {sizes}).sum(1)",
-                expected,
-                _("a bidirectional state: add its two directions, layer by layer"),
-            )
-        if rest_same and given[0] > expected[0]:
-            yield _state(
-                key,
-                STATE_CUT,
-                f"{name} = {name}[-{expected[0]}:]",
-                expected,
-                _("keep the last {count} of dim 0 (D × num_layers, layer-major): the top layer").format(
-                    count=expected[0]
-                ),
-            )
-    batch_axis = next((i for i, d in enumerate(want.dims) if d.name == "batch"), None)
-    if same_rank and batch_axis is not None:
-        others = [i for i in range(len(given)) if i != batch_axis]
-        if all(given[i] == expected[i] for i in others) and given[batch_axis] > expected[batch_axis]:
-            index = ", ".join([":"] * batch_axis + [f":{expected[batch_axis]}"])
-            yield _state(
-                key,
-                STATE_CUT,
-                f"{name} = {name}[{index}]",
-                expected,
-                _("a smaller last batch: keep the state of its {count} sequences").format(
-                    count=expected[batch_axis]
-                ),
-            )
-    if given and given[-1] >= 1 and given[-1] != expected[-1] and same_rank:
-        option = "hidden_size"
-        if key == "h_0" and config.proj_size:
-            option = "proj_size"
-        elif key == "h_0" and config.family == "LSTM" and config.proj_size == 0:
-            option = "hidden_size"
-        yield Candidate(
-            MODULE_FOR_STATE,
-            _("build the module for {key}'s features (its last dim)").format(key=key),
-            {option: given[-1]},
-        )
-    if same_rank and not config.is_cell and given and given[0] >= 1 and given[0] != expected[0]:
-        why = _("{key}'s dim 0 is D × num_layers").format(key=key)
-        d = config.num_directions
-        if given[0] % d == 0 and given[0] // d <= max(LAYER_BOUND, LAYER_BOUND * config.num_layers):
-            yield Candidate(MODULE_FOR_STATE, why, {"layers": given[0] // d})
-    zeros = f"torch.zeros({', '.join(map(str, expected))})"
-    yield _state(
-        key,
-        FRESH_STATE,
-        f"{name} = {zeros}",
-        expected,
-        _("start from zeros: {key} must be {layout}").format(key=key, layout=layout(want)),
-    )
-
-
-def _state(key: str, tier: int, code: str, shape: Shape, why: str) -> Candidate:
-    return Candidate(tier, why, {}, code, {key: tuple(shape)}, KINDS[tier])

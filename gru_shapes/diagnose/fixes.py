@@ -11,9 +11,10 @@ from collections.abc import Iterator, Mapping
 from itertools import combinations
 from math import prod
 
-from gru_shapes.diagnose.candidates import FRESH_STATE, KINDS, LAYOUT, Candidate, candidates, data_change
+from gru_shapes.diagnose.candidates import KINDS, LAYOUT, Candidate, candidates, data_change
 from gru_shapes.diagnose.diagnosis import Attempt, Fix, Shape, Unbuilt
 from gru_shapes.diagnose.given import expected, fed_shapes, reading
+from gru_shapes.diagnose.states import state_fixes
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import _
 from gru_shapes.model.cost import estimate, human_bytes
@@ -35,6 +36,7 @@ class Trials:
     def __init__(self, spec: Spec, attempt: Attempt, budget: int | None) -> None:
         self.spec, self.attempt, self.budget = spec, attempt, budget
         self.ahead: Unbuilt | None = None  # the unbuilt change that ranks before every fix found
+        self.tried = 0  # candidates screened
 
     def bytes_for(self, variant: Spec, fed: Mapping[str, Shape], reshaped: Mapping[str, Shape]) -> int:
         """Tensors fed and left by the code, plus the module's run at the shapes read from them."""
@@ -55,10 +57,20 @@ class Trials:
         return self.budget is None or self.bytes_for(variant, fed, reshaped or {}) <= self.budget
 
     def meta_note(self, fed: Mapping[str, Shape]) -> str:
-        return _(
-            "The given tensors need about {size}, over the budget of {budget}: torch's shape checks "
-            "ran on the meta device, where nothing is allocated, and no fix was built for real."
-        ).format(size=human_bytes(self.bytes_for(self.spec, fed, {})), budget=human_bytes(self.budget or 0))
+        if self.spec.config.is_cell:  # see gru_shapes.run.trial: a cell is judged on a miniature
+            text = _(
+                "The given tensors need about {size}, over the budget of {budget}: torch's shape checks "
+                "ran on a miniature of the call (each size renamed to a small one, equal sizes kept "
+                "equal), and no fix was built for real."
+            )
+        else:
+            text = _(
+                "The given tensors need about {size}, over the budget of {budget}: torch's shape checks "
+                "ran on the meta device, where nothing is allocated, and no fix was built for real."
+            )
+        return text.format(
+            size=human_bytes(self.bytes_for(self.spec, fed, {})), budget=human_bytes(self.budget or 0)
+        )
 
     def notes(self, allocated: bool) -> Iterator[str]:
         """Say so when the best change was not built for the budget (not for given tensors over it:
@@ -81,15 +93,17 @@ def find_fixes(
     fed: Mapping[str, Shape],
     trials: Trials,
 ) -> tuple[tuple[Fix, ...], tuple[Unbuilt, ...]]:
-    """The best few candidates torch accepts, best first; pairs of them when none works alone."""
-    # Bounded work whatever the rank of the given tensors: the best few alone, fewer in pairs.
-    tried = sorted(_unique(candidates(spec, explained, expected, fed)), key=lambda c: c.tier)[:TRIED]
+    """The best few candidates torch accepts, best first; when no single change works, two at once:
+    a change of the call, the input or the module with the states made to fit the changed call,
+    or two changes of the input and the module."""
+    # Bounded work whatever the rank of the given tensors: the best few alone, fewer combined.
+    changes = sorted(_unique(candidates(spec, explained, expected, fed)), key=lambda c: c.tier)
+    states = state_fixes(spec, explained, expected, fed)
+    singles = sorted(_unique(iter([*changes, *states])), key=lambda c: c.tier)[:TRIED]
     allocated = trials.fits(spec, fed)
     found: list[Fix] = []
     unbuilt: list[Unbuilt] = []
-    paired = tried[:PAIRED] if allocated else []
-    pairs = [a.merged(b) for a, b in combinations(paired, 2) if _disjoint(a, b)]
-    for group in (tried, pairs):
+    for group in (singles, _combined(spec, changes[:PAIRED]) if allocated else []):
         for candidate in sorted(group, key=lambda c: c.tier):
             if len(found) == SHOWN:
                 break
@@ -103,6 +117,33 @@ def find_fixes(
         if found:
             break
     return tuple(found), tuple(unbuilt[:SHOWN])
+
+
+def _combined(spec: Spec, changes: list[Candidate]) -> list[Candidate]:
+    """Two changes at once: each change with the states' fixes for the call it leaves (a layout flag
+    moves the batch the states must have), and two disjoint changes of the input and the module."""
+    combined = [change.merged(state) for change in changes for state in states_after(spec, change)]
+    combined += [a.merged(b) for a, b in combinations(changes, 2) if _disjoint(a, b)]
+    return _unique(iter(combined))
+
+
+def states_after(spec: Spec, change: Candidate) -> list[Candidate]:
+    """The states' fixes once ``change`` is made: against the shapes the changed call expects."""
+    try:
+        after = make_spec(
+            **{
+                **spec.options,
+                **change.changes,
+                **change.after,
+                **{_OPTION[key]: shape for key, shape in change.reshaped.items()},
+            }
+        )
+        explained = reading(after)
+    except OptionError:
+        return []
+    wanted = expected(explained)
+    fed, _supplied = fed_shapes(after, wanted)
+    return state_fixes(after, explained, wanted, fed)
 
 
 def intent_fixes(
@@ -150,9 +191,13 @@ def intent_fixes(
         got = {"batch_size": None if read.unbatched else read.batch_size, "seq_len": read.seq_len}
         if any(got.get(key) != value for key, value in meant.items()):
             continue
-        if _try(spec, candidate, trials, real=trials.fits(spec, fed)) is True:
-            rank += 1
-            yield _fix(candidate, rank, verified=True)
+        # Read as meant, the given states may no longer fit (their batch was the one torch read):
+        # the change alone, else with the states made to fit.
+        for option in [candidate, *(candidate.merged(state) for state in states_after(spec, candidate))]:
+            if _try(spec, option, trials, real=trials.fits(spec, fed)) is True:
+                rank += 1
+                yield _fix(option, rank, verified=True)
+                break
 
 
 def _try(spec: Spec, candidate: Candidate, trials: Trials, real: bool) -> bool | Unbuilt:
@@ -160,6 +205,7 @@ def _try(spec: Spec, candidate: Candidate, trials: Trials, real: bool) -> bool |
     variant = _variant(spec, candidate)
     if variant is None:
         return False
+    trials.tried += 1
     fed = _fed_for(variant)
     if trials.attempt(variant, fed, candidate.code, True) is not None:
         return False
@@ -188,7 +234,7 @@ def _fed_for(variant: Spec) -> dict[str, Shape]:
     return fed
 
 
-def _unique(found: Iterator[Candidate]) -> list[Candidate]:
+def _unique(found: Iterator[Candidate] | list[Candidate]) -> list[Candidate]:
     seen: list[tuple[str, str]] = []
     kept = []
     for candidate in found:
@@ -201,7 +247,7 @@ def _unique(found: Iterator[Candidate]) -> list[Candidate]:
 
 def _disjoint(first: Candidate, second: Candidate) -> bool:
     targets = [set(c.changes) | set(c.reshaped) for c in (first, second)]
-    return not targets[0] & targets[1] and first.tier != FRESH_STATE and second.tier != FRESH_STATE
+    return not targets[0] & targets[1]
 
 
 def _fix(candidate: Candidate, rank: int, verified: bool) -> Fix:

@@ -38,6 +38,7 @@ def reading(spec: Spec) -> Spec:
     """
     options = {k: v for k, v in spec.options.items() if k not in _GIVEN.values()}
     options.pop("input_dtype", None)
+    options.pop("encoder_bidirectional", None)  # it speaks of the given states, which are left out
     shape = spec.given.input if spec.given else None
     if shape is not None:
         for key in _INTENT:  # stated intent, not the run: the input's shape sets these

@@ -199,3 +199,24 @@ def _state_problem(key: str, given: Shape, expected: TensorModel, explained: Spe
     else:
         source = ""
     return f"{want}: {'; '.join(wrong)}{source}."
+
+
+def why_no_fix(explained: Spec, fed: Mapping[str, Shape], tried: int) -> str:
+    """Why no change made torch accept the shapes: what the given tensors lack, or what was tried."""
+    config = explained.config
+    shape = fed["input"]
+    if not config.is_cell and shape and shape[-1] == 0:
+        return _(
+            "No fix: the input's last dim, its features, is 0, and nn.{module} takes at least one feature "
+            "(input_size ≥ 1); put the features last, or feed the data that was meant."
+        ).format(module=config.module)
+    if 0 in shape:
+        return _(
+            "No fix: the input {shape} holds no numbers (a dim of size 0), and no change tried reads it as "
+            "something torch runs; feed the data that was meant."
+        ).format(shape=list(shape))
+    return _(
+        "No fix: none of the {count} changes tried, alone or two at once, made torch accept these shapes "
+        "(the layout, the input reshaped or converted, the module rebuilt to the input or to the states, "
+        "the states reshaped, cut or made fresh)."
+    ).format(count=tried)

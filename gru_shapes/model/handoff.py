@@ -62,6 +62,7 @@ class Recipe:
     note: str | None = None
     setup: str | None = None
     pairs: bool = False
+    wrong: bool = False  # never right, whatever torch accepts: shown to be named, never verified
 
     @property
     def fits(self) -> bool:
@@ -99,6 +100,19 @@ def asked(spec: Spec) -> bool:
     return any(v is not None for v in (spec.decoder_layers, spec.decoder_hidden_size, spec.decoder_module))
 
 
+def usual_decoders(spec: Spec) -> tuple[Decoder, ...]:
+    """The decoders an encoder like this one is most often handed to, when the user named none: one
+    direction, the same module, the same layers with D × h features and with h, and one layer."""
+    config = spec.config
+    d, h = config.num_directions, config.h_size
+    found = [
+        Decoder(config.family, config.num_layers, d * h),
+        Decoder(config.family, config.num_layers, h),
+        Decoder(config.family, 1, d * h),
+    ]
+    return tuple(dict.fromkeys(found))
+
+
 class _Shaper:
     """Builds the expressions on one state (``h_n`` or ``c_n``) and the shapes they give."""
 
@@ -106,8 +120,8 @@ class _Shaper:
         config = spec.config
         self.key, self.features = key, features
         self.layers, self.directions = config.num_layers, config.num_directions
-        self.unbatched = spec.unbatched
-        self.batch = () if spec.unbatched else (spec.batch_size,)
+        self.unbatched, self.batch_size = spec.unbatched, spec.batch_size
+        self.batch: tuple[int, ...] = () if spec.unbatched else (spec.batch_size,)
 
     def shape(self, layers: int, features: int) -> tuple[int, ...]:
         return (layers, *self.batch, features)
@@ -125,7 +139,9 @@ class _Shaper:
         return f"{self.view()}{swap}.reshape({self.layers}, {batch}{2 * self.features})"
 
     def bare_view(self) -> str:
-        batch = "" if self.unbatched else "-1, "
+        """``h_n.view(num_layers, batch, D * hidden)``, spelled with this run's sizes: the common
+        wrong recipe, which pairs halves of different sequences and directions."""
+        batch = "" if self.unbatched else f"{self.batch_size}, "
         return f"{self.key}.view({self.layers}, {batch}{2 * self.features})"
 
 
@@ -133,12 +149,13 @@ class _Shaper:
 Transform = Callable[["_Shaper"], tuple[str, int]]
 
 
-def recipes(spec: Spec) -> tuple[Recipe, ...]:
-    """Every recipe for ``spec``'s final state and its decoder; those that cannot fit carry the reason."""
+def recipes(spec: Spec, wanted: Decoder | None = None) -> tuple[Recipe, ...]:
+    """Every recipe for ``spec``'s final state and its decoder (the one asked for, by default); those
+    that cannot fit carry the reason."""
     config = spec.config
     if config.is_cell:
         return ()
-    wanted = decoder(spec)
+    wanted = wanted or decoder(spec)
     h = _Shaper(spec, "h_n", config.h_size)
     # The encoder's c, when there is one, feeds an LSTM decoder's c_0; otherwise c_0 starts at zero.
     c = _Shaper(spec, "c_n", config.hidden_size) if config.family == "LSTM" else None
@@ -177,7 +194,13 @@ def recipes(spec: Spec) -> tuple[Recipe, ...]:
     transforms.append(("bridge", bridged, setup))
     found = [
         make(
-            name, on, layers, note, pairs=name.startswith("concat"), setup=setup if name == "bridge" else None
+            name,
+            on,
+            layers,
+            note,
+            pairs=name.startswith("concat"),
+            setup=setup if name == "bridge" else None,
+            wrong=name == "concat_view",
         )
         for name, on, note in transforms
     ]
@@ -215,9 +238,13 @@ def _bare_view_note(spec: Spec) -> str:
         return _("the unbatched state has no batch dim to mix")
     if spec.batch_size == 1:
         return _(
-            "right here only because the batch is 1; with more sequences it mixes sequences and directions"
+            "the common wrong recipe: right here only because the batch is 1; with more sequences it mixes "
+            "sequences and directions"
         )
-    return _("same shape, but it pairs halves of different sequences and directions")
+    return _(
+        "the common wrong recipe: the right shape, but dim 0 of h_n holds layer and direction, so this view "
+        "pairs halves of different sequences and directions"
+    )
 
 
 def _fits_features(wanted: Decoder, recipe: Recipe) -> bool:

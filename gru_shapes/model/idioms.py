@@ -33,7 +33,7 @@ SHORT: dict[str, str] = {
     "h_last_forward": N_("final h, forward"),
     "h_last_backward": N_("final h, backward"),
     "h_last_both": N_("final h, both (cat)"),
-    "h_last_stacked": N_("final h, both (stacked)"),
+    "h_last_stacked": N_("final h, stacked by direction"),
     "c_last_forward": N_("final c, forward"),
     "c_last_backward": N_("final c, backward"),
     "c_last_both": N_("final c, both (cat)"),
@@ -113,14 +113,14 @@ def idioms(spec: Spec) -> tuple[Idiom, ...]:
     layout = _Layout(spec)
     batch = "" if spec.unbatched else "-1, "
     found: list[Idiom] = list(_state_idioms("h", spec))
-    if layers > 1 or both:
-        found.append(
-            Idiom(
-                f"h_n.view({layers}, {directions}, {batch}{h})[-1]",
-                _("the last layer, one row per direction"),
-                "h_last_stacked",
-            )
+    # Listed for one direction and one layer too: the same expression works whatever the module.
+    found.append(
+        Idiom(
+            f"h_n.view({layers}, {directions}, {batch}{h})[-1]",
+            _("the last layer, one row per direction"),
+            "h_last_stacked",
         )
+    )
     last = layout.output("-1")
     if both:
         pitfall = _(HALF_A_STEP) + ("; " + _(PADDING) if spec.packed else "")

@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "hx_form": None,
     "input_dtype": None,
     "onnx_out": None,
+    "encoder_bidirectional": False,
 }
 
 _SEQUENCE_MODULES = frozenset({"GRU", "LSTM", "RNN"})
@@ -73,6 +74,10 @@ _ONLY_FOR: dict[str, tuple[frozenset[str], str]] = {
     "decoder_hidden_size": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
     "decoder_module": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
     "chunks": (_SEQUENCE_MODULES, _SEQUENCE_ONLY),
+    "encoder_bidirectional": (
+        _SEQUENCE_MODULES,
+        N_("a cell's state has no layers or directions to combine"),
+    ),
     "hx_form": (
         frozenset({"LSTM", "LSTMCell"}),
         N_("only LSTMs take their state as a tuple (h, c); the others take h alone"),
@@ -95,6 +100,7 @@ _EXCLUSIVE = (
     ("c0_shape", ("dry_run",), N_("a given shape is tried on plain tensors by torch")),
     ("hx_form", ("dry_run",), N_("the call form is tried by torch")),
     ("input_dtype", ("dry_run",), N_("the input's dtype is tried by torch")),
+    ("encoder_bidirectional", ("dry_run",), N_("it ranks the fixes of given states, which torch tries")),
     ("chunks", ("lengths", "dry_run"), N_("the chunks are run by torch on one plain, unpacked batch")),
     ("decoder_layers", ("dry_run",), N_("the hand-off is checked by running a real decoder")),
     ("decoder_hidden_size", ("dry_run",), N_("the hand-off is checked by running a real decoder")),
@@ -209,6 +215,11 @@ class Spec:
     # The ONNX export, made after the run when asked (--show onnx), and the file it is kept in.
     onnx: bool = False
     onnx_out: str | None = None
+    # The states given are a bidirectional encoder's final states (h_n, c_n), fed to this module.
+    encoder_bidirectional: bool = False
+    # The hand-off section was asked for by name with no decoder named: the run checks the recipes
+    # against the usual decoders (set by the command line, never an option of its own).
+    handoff_shown: bool = False
 
     @property
     def module(self) -> str:
@@ -304,7 +315,18 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         input_dtype=validate.input_dtype(given["input_dtype"]) if "input_dtype" in given else None,
         onnx="onnx_out" in given,
         onnx_out=onnx.out_path(given["onnx_out"]) if "onnx_out" in given else None,
+        encoder_bidirectional=_encoder_bidirectional(values, given),
     )
+
+
+def _encoder_bidirectional(values: dict[str, Any], given: dict[str, Any]) -> bool:
+    stated = validate.flag(values, "encoder_bidirectional")
+    if stated and "h0_shape" not in given and "c0_shape" not in given:
+        raise OptionError(
+            "encoder_bidirectional",
+            _("--encoder-bidirectional says where given states come from: give them with --h0-shape"),
+        )
+    return stated
 
 
 def _refuse_what_does_not_apply(module: str, given: dict[str, Any]) -> None:

@@ -32,6 +32,10 @@ _POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
 # Commas, spaces and brackets separate numbers, and so does "x" between two digits (1x35x10).
 _NUMBER_LIST = re.compile(r"[\s,()\[\]]+|(?<=[0-9])[x×](?=[0-9])")
 _DIGITS = re.compile(r"[0-9]{1,19}")
+# An empty item: a comma with nothing but spaces before it (after the start or an opening bracket, or
+# another comma), or after it (before the end). A comma just before a closing bracket is Python's
+# ``(35,)`` and empty of nothing.
+_EMPTY_ITEM = re.compile(r"(?:^|[(\[,])\s*,|,\s*$")
 
 
 class _Short(reprlib.Repr):
@@ -150,7 +154,19 @@ def _numbers(value: Any) -> list[int] | None:
     return numbers if all(number <= MAX_SIZE for number in numbers) else None
 
 
+def _refuse_empty_item(value: Any, name: str, example: str) -> None:
+    """``35,,7`` is a typo, not ``[35, 7]``: read as two numbers it silently changes a shape."""
+    if isinstance(value, str) and _EMPTY_ITEM.search(value.strip()):
+        raise OptionError(
+            name,
+            _(
+                "{flag} has an empty item in {value!r}: give a number between every two commas, such as {example}"
+            ).format(flag=flag_name(name), value=Shown(value), example=example),
+        )
+
+
 def lengths(value: Any) -> tuple[int, ...]:
+    _refuse_empty_item(value, "lengths", "35,20,7")
     numbers = _numbers(value)
     # pack_padded_sequence refuses a length of 0.
     if not numbers or min(numbers) < 1:
@@ -164,6 +180,7 @@ def lengths(value: Any) -> tuple[int, ...]:
 
 
 def shape(value: Any, name: str) -> tuple[int, ...]:
+    _refuse_empty_item(value, name, "1,35,10")
     numbers = _numbers(value)
     if not numbers:
         raise OptionError(

@@ -36,6 +36,8 @@ def _sequence(
         handoff, carried = None, None
         if handing.asked(spec):
             handoff = evaluate_handoff(spec, returned)
+        elif spec.handoff_shown:  # the section asked for by name: the decoders such an encoder most often has
+            handoff = evaluate_handoff(spec, returned, handing.usual_decoders(spec))
         if spec.chunks:
             carried = evaluate_chunks(spec, module, fed, returned)
     return {"idioms": rows, "handoff": handoff, "chunks": carried}

@@ -13,10 +13,12 @@ from gru_shapes.model.spec import Spec
 from gru_shapes.run.expressions import compiled, namespace
 
 
-def build_decoder(spec: Spec, device: torch.device, dtype: torch.dtype) -> torch.nn.Module:
+def build_decoder(
+    spec: Spec, device: torch.device, dtype: torch.dtype, wanted: handing.Decoder | None = None
+) -> torch.nn.Module:
     """The decoder as the report names it. Only whether it accepts a state is asked of it, so
     its weights are zeros: no random draw, and one built decoder serves every run like it."""
-    wanted = handing.decoder(spec)
+    wanted = wanted or handing.decoder(spec)
     return _zeroed(
         wanted.module,
         (spec.config.input_size, wanted.hidden_size),
@@ -27,11 +29,13 @@ def build_decoder(spec: Spec, device: torch.device, dtype: torch.dtype) -> torch
     )
 
 
-def bridges(spec: Spec, device: torch.device, dtype: torch.dtype) -> dict[str, torch.nn.Module]:
+def bridges(
+    spec: Spec, device: torch.device, dtype: torch.dtype, wanted: handing.Decoder | None = None
+) -> dict[str, torch.nn.Module]:
     """The linear bridges the ``bridge`` recipe builds once, in the model's ``__init__`` (zeros
     here too: the recipe is checked for its shapes)."""
     config = spec.config
-    hidden = handing.decoder(spec).hidden_size
+    hidden = (wanted or handing.decoder(spec)).hidden_size
     d = config.num_directions
     built = {"bridge": _zeroed("Linear", (d * config.h_size, hidden), 0, False, device, dtype)}
     if config.family == "LSTM":
@@ -90,13 +94,23 @@ def pairs_each_layer(spec: Spec, made: torch.Tensor, state: torch.Tensor) -> boo
     return True
 
 
-def evaluate_handoff(spec: Spec, returned: dict[str, torch.Tensor]) -> tuple[HandoffRow, ...]:
-    """Each recipe run, fed to a real decoder, and (for the concatenations) checked for pairing."""
+def evaluate_handoff(
+    spec: Spec, returned: dict[str, torch.Tensor], decoders: tuple[handing.Decoder, ...] | None = None
+) -> tuple[HandoffRow, ...]:
+    """Each recipe run, fed to a real decoder (the one asked for, or each of ``decoders``), and (for
+    the concatenations) checked for pairing. The common wrong recipe is run and named, never verified."""
+    rows: list[HandoffRow] = []
+    for wanted in decoders or (handing.decoder(spec),):
+        rows.extend(_rows(spec, returned, wanted))
+    return tuple(rows)
+
+
+def _rows(spec: Spec, returned: dict[str, torch.Tensor], wanted: handing.Decoder) -> list[HandoffRow]:
     h_n = returned["h_n"]
     device, dtype = h_n.device, h_n.dtype
-    decoder = build_decoder(spec, device, dtype)
-    call = handing.decoder(spec).call(spec.config.input_size, spec.config.batch_first and not spec.unbatched)
-    names = {**namespace(spec, returned), **bridges(spec, device, dtype)}
+    decoder = build_decoder(spec, device, dtype, wanted)
+    call = wanted.call(spec.config.input_size, spec.config.batch_first and not spec.unbatched)
+    names = {**namespace(spec, returned), **bridges(spec, device, dtype, wanted)}
     step_shape = (
         (1, spec.config.input_size)
         if spec.unbatched
@@ -108,10 +122,10 @@ def evaluate_handoff(spec: Spec, returned: dict[str, torch.Tensor]) -> tuple[Han
     )
     step = torch.zeros(step_shape, device=device, dtype=dtype)
     rows = []
-    for recipe in handing.recipes(spec):
+    for recipe in handing.recipes(spec, wanted):
         shape, refusal, made = run_recipe(recipe, names, decoder, step)
         notes = [recipe.note] if recipe.note else []
-        verified = refusal is None
+        verified = refusal is None and not recipe.wrong
         if refusal is not None:
             notes.append(recipe.reason or refusal)
         if verified and recipe.pairs:
@@ -120,4 +134,4 @@ def evaluate_handoff(spec: Spec, returned: dict[str, torch.Tensor]) -> tuple[Han
                 paired = paired and pairs_each_layer(spec, made["c_0"], returned["c_n"])
             verified = paired
         rows.append(HandoffRow(recipe.name, recipe.code, shape, call, verified, "; ".join(notes)))
-    return tuple(rows)
+    return rows

@@ -37,7 +37,7 @@ def report_for(spec: Spec) -> Report:
 def _report(spec: Spec) -> Report:
     # Given shapes are explained at the batch and sequence length read from them.
     asked = needs_diagnosis(spec)
-    explained = replace(reading(spec), onnx=spec.onnx) if asked else spec
+    explained = replace(reading(spec), onnx=spec.onnx, handoff_shown=spec.handoff_shown) if asked else spec
     prediction = predict(explained)
     cost = estimate(explained, prediction)
     if explained.dry_run:

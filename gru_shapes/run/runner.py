@@ -6,6 +6,7 @@ input shapes, and reduces what comes back to plain data (:class:`Observation`).
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Mapping
@@ -17,7 +18,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from gru_shapes.errors import OptionError, RunFailure
-from gru_shapes.i18n import _
+from gru_shapes.i18n import N_, _
 from gru_shapes.model.shapes import Prediction
 from gru_shapes.model.spec import Spec
 from gru_shapes.model.step import StepVerification
@@ -42,8 +43,26 @@ def observe(spec: Spec, prediction: Prediction) -> Observation:
         warnings.simplefilter("always")
         observation = _forward(spec, prediction, device, getattr(torch, spec.dtype))
     # torch's warnings become notes in the report instead of raw Python warnings on stderr.
-    notes = tuple(dict.fromkeys(_first_line(w.message) for w in caught))
+    notes = tuple(dict.fromkeys(_plain(_first_line(w.message)) for w in caught))
     return replace(observation, warnings=notes)
+
+
+# torch's warnings that say something plain in words of its build: said plainly, once.
+_PLAIN_WARNINGS = {
+    "LSTM with projections is not supported with oneDNN": N_(
+        "torch runs an LSTM with proj_size on its own kernel rather than oneDNN's; the results are the same"
+    ),
+}
+_WHERE_IN_TORCH = re.compile(r"\s*\(Triggered internally at [^)]*\)\.?$")
+
+
+def _plain(warning: str) -> str:
+    """A warning of torch's without the source path of its C++ (``Triggered internally at ...``), or
+    in plain words where it is one the report knows."""
+    for start, words in _PLAIN_WARNINGS.items():
+        if warning.startswith(start):
+            return _(words)
+    return _WHERE_IN_TORCH.sub("", warning)
 
 
 def resolve_device(requested: str) -> str:

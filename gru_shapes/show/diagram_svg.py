@@ -22,6 +22,9 @@ PAD = 8  # px of space around text inside a box
 GAP = 28  # px between boxes, where the arrows go
 MARGIN = 16
 ARROW_ID = "gru-shapes-arrow"
+# Every rule is scoped to the drawing's own group: a style element applies to the whole document, and
+# in an SVG that also holds the report's tables a bare ``text`` rule shrank them and hid their title.
+SCOPE = "gru-shapes-diagram"
 
 
 @dataclass(frozen=True)
@@ -34,16 +37,16 @@ class Links:
 
 
 _STYLE = f"""
-text {{ font-family: Menlo, Consolas, 'DejaVu Sans Mono', 'Noto Sans Mono CJK KR', monospace; font-size: {FONT}px; fill: #1f2328; }}
-.title {{ font-weight: bold; font-size: {FONT + 2}px; }}
-.grid-title {{ font-weight: bold; }}
-.step, .legend {{ fill: #59636e; }}
-.final {{ fill: #8250df; font-weight: bold; }}
-.start {{ fill: #0969da; }}
-rect.cell {{ fill: #ffffff; stroke: #818b98; stroke-width: 1; }}
-rect.output {{ fill: #dafbe1; stroke: #1a7f37; stroke-width: 2.5; }}
-rect.label {{ fill: #f6f8fa; stroke: #d1d9e0; stroke-width: 1; }}
-line.arrow {{ stroke: #59636e; stroke-width: 1.4; }}
+.{SCOPE} text {{ font-family: Menlo, Consolas, 'DejaVu Sans Mono', 'Noto Sans Mono CJK KR', monospace; font-size: {FONT}px; fill: #1f2328; }}
+.{SCOPE} .title {{ font-weight: bold; font-size: {FONT + 2}px; }}
+.{SCOPE} .grid-title {{ font-weight: bold; }}
+.{SCOPE} .step, .{SCOPE} .legend {{ fill: #59636e; }}
+.{SCOPE} .final {{ fill: #8250df; font-weight: bold; }}
+.{SCOPE} .start {{ fill: #0969da; }}
+.{SCOPE} rect.cell {{ fill: #ffffff; stroke: #818b98; stroke-width: 1; }}
+.{SCOPE} rect.output {{ fill: #dafbe1; stroke: #1a7f37; stroke-width: 2.5; }}
+.{SCOPE} rect.label {{ fill: #f6f8fa; stroke: #d1d9e0; stroke-width: 1; }}
+.{SCOPE} line.arrow {{ stroke: #59636e; stroke-width: 1.4; }}
 """
 
 
@@ -71,6 +74,7 @@ def element(drawing: Drawing) -> tuple[str, float, float]:
         f'<defs><marker id="{ARROW_ID}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#59636e"/></marker></defs>',
         '<rect width="100%" height="100%" fill="#ffffff"/>',
+        f'<g class="{SCOPE}">',
     ]
     y: float = MARGIN + FONT
     parts.append(_text(MARGIN, y, drawing.title, "title"))
@@ -89,6 +93,7 @@ def element(drawing: Drawing) -> tuple[str, float, float]:
         y += LINE
         parts.append(_text(MARGIN, y, text, "legend"))
         right = max(right, MARGIN + width(text) * COLUMN)
+    parts.append("</g>")
     return "\n".join(parts) + "\n", right + MARGIN, y + MARGIN
 
 

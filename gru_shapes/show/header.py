@@ -62,7 +62,7 @@ def call_lines(report: Report) -> list[str]:
         layout = f"batch_first={config.batch_first}"
         return [
             f"packed = pack_padded_sequence(x, {lengths}, {layout}, enforce_sorted=False)",
-            f"{returned} = {name}(packed)  {verb}  data {shape('packed_output')}, {state}",
+            f"{returned} = {name}(packed{hx})  {verb}  data {shape('packed_output')}, {state}",
             f"output, _ = pad_packed_sequence(packed_output, {layout})  {verb}  {shape('output')}",
         ]
     returned = "" if refused else f"  {shape('output')}, {state}"
@@ -73,9 +73,17 @@ def call_lines(report: Report) -> list[str]:
 
 def header(report: Report) -> Panel:
     observation = report.observation
+    diagnosis = report.diagnosis
+    if diagnosis is not None and not diagnosis.compatible:
+        # A refusal is about the shapes given: the header shows them, not the run's expected ones.
+        given = ", ".join(f"{key} {list(shape)}" for key, shape in diagnosis.fed.items())
+        first = _("{given} (given)").format(given=given)
+    else:
+        first = f"input {list(report.tensor('input').shape)}" + (
+            " " + _("unbatched") if report.spec.unbatched else ""
+        )
     facts = [
-        f"input {list(report.tensor('input').shape)}"
-        + (" " + _("unbatched") if report.spec.unbatched else ""),
+        first,
         report.device,
         report.spec.dtype,
     ]

@@ -12,8 +12,10 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from gru_shapes.i18n import _
+from gru_shapes.i18n import N_, _
 
+# The help of click's own --help, marked here so that the catalogue holds its Korean.
+N_("Show this message and exit.")
 # Never wider than this, however wide the terminal: long lines are hard to read.
 _WIDEST = 100
 # The option column: longer names push their text to the next line.
@@ -48,25 +50,39 @@ def draw(command: Any, ctx: Any, width: int, values: Mapping[str, str]) -> str:
     ``values`` fill the placeholders of the help templates (``{modules}`` ...).
     """
     width = max(40, min(width, _WIDEST))
-    out: list[str] = [_("Usage: {usage}").format(usage=f"{ctx.command_path} [OPTIONS] [COMMAND]"), ""]
+    params = [p for p in command.get_params(ctx) if not getattr(p, "hidden", False)]
+    arguments = [p for p in params if getattr(p, "param_type_name", "") == "argument"]
+    commands = getattr(command, "commands", {})
+    usage = " ".join(
+        [
+            ctx.command_path,
+            "[OPTIONS]",
+            *(p.name.upper() for p in arguments),
+            *(["[COMMAND]"] if commands else []),
+        ]
+    )
+    out: list[str] = [_("Usage: {usage}").format(usage=usage), ""]
     if command.help:
         out += [*wrap(_(command.help).format(**values), width), ""]
-    out.append(_("Options (default in brackets):"))
-    rows = []
-    for param in command.get_params(ctx):
-        if getattr(param, "hidden", False) or not param.opts or param.name == "show_completion":
+    rows = [(p.name.upper(), _about(p, values)) for p in arguments]
+    options_at = len(rows)
+    for param in params:
+        if param in arguments or not param.opts or param.name == "show_completion":
             continue  # --install-completion says it all
         rows.append((_names(param), _about(param, values)))
     name_width = min(_NAMES, max(cell_len(names) for names, _about_ in rows))
     text_width = width - name_width - 4
-    for names, about in rows:
+    for index, (names, about) in enumerate(rows):
+        if index == 0 and arguments:
+            out.append(_("Arguments:"))
+        if index == options_at:
+            out += ([""] if arguments else []) + [_("Options (default in brackets):")]
         lines = wrap(about, text_width)
         if cell_len(names) > name_width:
             out.append(f"  {names}")
         else:
             out.append(f"  {names.ljust(name_width)}  {lines.pop(0)}")
         out += [f"  {' ' * name_width}  {line}" for line in lines]
-    commands = getattr(command, "commands", {})
     if commands:
         out += ["", _("Commands:")]
         for name, sub in commands.items():
@@ -98,7 +114,7 @@ def _metavar(param: Any) -> str:
 
 
 def _about(param: Any, values: Mapping[str, str]) -> str:
-    about = _(param.help).format(**values) if param.help else ""
+    about = _(param.help).format(**values) if getattr(param, "help", None) else ""
     shown = param.show_default
     if isinstance(shown, str):
         return f"{about} [{shown}]"

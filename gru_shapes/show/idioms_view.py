@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from gru_shapes.i18n import N_, _
 from gru_shapes.model import chunks as chunking
-from gru_shapes.model.handoff import TITLES
+from gru_shapes.model import handoff as handing
+from gru_shapes.model.handoff import TITLES, HandoffRow
 from gru_shapes.model.idioms import SHORT
 from gru_shapes.report import Report
 from gru_shapes.show.layout import Column, Line, Note, Panel, Section, Table
@@ -20,6 +21,10 @@ from gru_shapes.show.layout import Column, Line, Note, Panel, Section, Table
 ASK_HANDOFF = N_(
     "hand-off to a decoder: give --decoder-layers, --decoder-hidden-size or --decoder-module "
     "to have each recipe checked by a real decoder"
+)
+USUAL_DECODERS = N_(
+    "hand-off to the decoders such an encoder is most often handed to (give --decoder-layers, "
+    "--decoder-hidden-size or --decoder-module for your own): the recipes each accepts"
 )
 ASK_CHUNKS = N_(
     "carrying the state across chunks: give --chunks K to run the sequence in K chunks and compare"
@@ -62,10 +67,26 @@ def idioms_section(report: Report) -> list[Section]:
 
 
 def handoff_section(report: Report) -> list[Section]:
-    """The recipes that make a decoder's initial state, each fed to a real decoder."""
+    """The recipes that make a decoder's initial state, each fed to a real decoder: every recipe for
+    the decoder asked for; for the usual decoders (none asked for), those that fit each one, and the
+    common wrong recipe, named."""
     rows_in = report.handoff
     if not rows_in:
         return [Note(_(ASK_HANDOFF), tone="dim")] if report.observed and report.idioms else []
+    decoders = list(dict.fromkeys(row.decoder for row in rows_in))
+    usual = not handing.asked(report.spec)
+    parts: list[Section] = []
+    if usual:
+        parts.append(Note(_(USUAL_DECODERS), tone="dim"))
+    for index, decoder in enumerate(decoders):
+        rows = [row for row in rows_in if row.decoder == decoder]
+        if usual:  # the recipes each accepts; the common wrong one, named once
+            rows = [row for row in rows if row.verified or (row.name == "concat_view" and index == 0)]
+        parts.append(_recipes_table(decoder, rows, caption=index == len(decoders) - 1))
+    return parts
+
+
+def _recipes_table(decoder: str, rows_in: list[HandoffRow], caption: bool) -> Table:
     rows = tuple(
         (
             _("ok") if row.verified else _("no"),
@@ -74,16 +95,17 @@ def handoff_section(report: Report) -> list[Section]:
         )
         for row in rows_in
     )
-    table = Table(
-        title=_("handing the final state to a decoder: {decoder}").format(decoder=rows_in[0].decoder),
+    return Table(
+        title=_("handing the final state to a decoder: {decoder}").format(decoder=decoder),
         columns=(Column("", keep_whole=True), Column(_("code"), wide=True), Column(_("gives"), wide=True)),
         rows=rows,
         caption=_(
             "{ok}: a real decoder of this configuration accepted the state, and the halves pair up"
-        ).format(ok=_("ok")),
+        ).format(ok=_("ok"))
+        if caption
+        else "",
         passed=tuple(row.verified for row in rows_in),
     )
-    return [table]
 
 
 def chunks_section(report: Report) -> list[Section]:

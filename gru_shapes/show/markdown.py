@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from gru_shapes.i18n import language
@@ -15,8 +16,8 @@ def markdown(report: Report, show: Iterable[str] | None = None) -> str:
 
     >>> from gru_shapes.run.pipeline import report_for
     >>> from gru_shapes.model.spec import make_spec
-    >>> print(markdown(report_for(make_spec(dry_run=True, lang="en"))).splitlines()[0].rstrip())
-    > **gru-shapes**
+    >>> print(markdown(report_for(make_spec(dry_run=True, lang="en"))).splitlines()[0])
+    > **gru-shapes**\\
     """
     with language(report.spec.lang):
         return "\n\n".join(block(section) for section in sections(report, show)) + "\n"
@@ -36,11 +37,14 @@ def _panel(panel: Panel) -> str:
     lines = [f"**{_escape(panel.title)}**"]
     for line in panel.lines:
         text = _code(line.text) if line.tone == "code" else _escape(line.text)
+        # "  1. --seq-first: ..." is a line of the panel, not the start of a list inside the quote.
+        text = re.sub(r"^(\s*[0-9]+)([.)])", r"\1\\\2", text)
         if line.tone in ("strong", "bad"):
             text = f"**{text}**"
         lines.append(f"**{_escape(line.label.strip())}** {text}" if line.label else text)
-    # Two trailing spaces keep each line of the quote on its own line.
-    return "\n".join(f"> {line}  " for line in lines).rstrip()
+    # A backslash ending a line is CommonMark's hard break: each line of the quote stays its own, as
+    # with two trailing spaces, and nothing is left for a linter to flag or an editor to strip.
+    return "\n".join(f"> {line}" for line in lines if line.strip()).replace("\n", "\\\n")
 
 
 def _table(table: Table) -> str:

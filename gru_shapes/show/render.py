@@ -26,6 +26,7 @@ from gru_shapes.show.diagram_text import Line as DrawnLine
 from gru_shapes.show.diagram_text import grid_lines
 from gru_shapes.show.layout import Drawing, Note, Panel, Section, Table, Tone
 from gru_shapes.show.sections import sections
+from gru_shapes.show.wrap import units, wrap
 
 # Readable on dark and light backgrounds alike: no yellow (lost on white), no blue (lost on
 # black), and bold for red, which many dark themes draw too dark otherwise.
@@ -88,13 +89,7 @@ def draw(section: Section) -> RenderableType:
 
 
 def _panel(panel: Panel) -> RichPanel:
-    body = Text()
-    for index, line in enumerate(panel.lines):
-        if index:
-            body.append("\n")
-        if line.label:
-            body.append(line.label, style="bold")
-        body.append(line.text, style=_STYLES[line.tone])
+    body = _Prose(tuple((line.text, line.label, _STYLES[line.tone]) for line in panel.lines))
     border = _STYLES[panel.tone] or "none"
     return RichPanel(
         body, title=panel.title, title_align="left", expand=panel.tone != "plain", border_style=border
@@ -110,8 +105,20 @@ class _Fitted:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
-        stacked = any(c.stacks for c in self.table.columns) and _layout(self.table, False, width) is None
-        yield _table(self.table, stacked, _layout(self.table, stacked, width))
+        # Side by side if it fits with formulas and short brackets whole, else with words whole (a
+        # formula column never wraps); failing both, stacked the same two ways.
+        stackable = any(c.stacks for c in self.table.columns)
+        tries = [(False, True), (False, False), (True, True), (True, False)]
+        for stacked, whole_units in tries:
+            if stacked and not stackable:
+                continue
+            widths = _layout(self.table, stacked, width, whole_units)
+            if widths is not None:
+                yield _table(self.table, stacked, widths)
+                return
+        # Too narrow for a formula whole: it breaks between its terms, like prose.
+        squeezed = _layout(self.table, stackable, width, whole_units=False, squeeze=True)
+        yield _table(self.table, stackable, squeezed, squeeze=squeezed is not None)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement.get(console, options, _table(self.table, stacked=False, widths=None))
@@ -132,17 +139,29 @@ def _header(table: Table, group: list[int]) -> str:
     return " · ".join(table.columns[i].header for i in group if table.columns[i].header)
 
 
-def _layout(table: Table, stacked: bool, width: int) -> list[int] | None:
-    """Each drawn column's width within ``width``, none narrower than its longest word (its whole
-    text where it never wraps); the wide columns share what is left. None when it cannot fit."""
+def _layout(
+    table: Table, stacked: bool, width: int, whole_units: bool = True, squeeze: bool = False
+) -> list[int] | None:
+    """Each drawn column's width within ``width``, none narrower than its longest unit (a word, or
+    with ``whole_units`` a formula or short bracket; the whole text of a column that never wraps);
+    the wide columns share what is left. None when it cannot fit."""
     groups = _groups(table, stacked)
     least: list[int] = []
     most: list[int] = []
     for group in groups:
-        lead = table.columns[group[0]]
         lines = [_header(table, group)] + [row[i] for row in table.rows for i in group]
-        words = lines if lead.keep_whole else [w for line in lines for w in line.split()]
-        least.append(max((cell_len(w) for w in words), default=0))
+        pieces = [_header(table, group)] if not whole_units else []
+        for index in group:
+            cells = [row[index] for row in table.rows]
+            if table.columns[index].keep_whole and not (squeeze and not table.columns[index].numeric):
+                pieces += cells
+            elif whole_units:
+                pieces += [unit for cell in cells for unit in units(cell)]
+            else:
+                pieces += [word for cell in cells for word in cell.split()]
+        if whole_units:
+            pieces += units(_header(table, group))
+        least.append(max((cell_len(p.rstrip()) for p in pieces), default=0))
         most.append(max((cell_len(line) for line in lines), default=0))
     room = width - (3 * len(groups) - 1)  # one space each side of a column, a rule between two
     if sum(least) > room:
@@ -151,6 +170,10 @@ def _layout(table: Table, stacked: bool, width: int) -> list[int] | None:
     widths = [least[i] if i in wide else most[i] for i in range(len(groups))]
     if sum(widths) > room:  # the narrow columns too give up their spare width
         widths = list(least)
+    if squeeze:  # a formula keeps as many of its terms together as the others leave room for
+        for i, group in enumerate(groups):
+            if any(table.columns[c].keep_whole and not table.columns[c].numeric for c in group):
+                widths[i] = max(widths[i], min(most[i], room - (sum(widths) - widths[i])))
     spare = room - sum(widths)
     wanted = sum(most[i] - widths[i] for i in wide)
     for i in wide:
@@ -159,17 +182,17 @@ def _layout(table: Table, stacked: bool, width: int) -> list[int] | None:
     return widths
 
 
-def _table(table: Table, stacked: bool, widths: list[int] | None) -> RichTable:
+def _table(table: Table, stacked: bool, widths: list[int] | None, squeeze: bool = False) -> RichTable:
+    groups = _groups(table, stacked)
     drawn = RichTable(
-        title=Text(table.title, style=_STYLES[table.tone]) if table.title else None,
+        title=Text(_broken(table.title, widths, groups), style=_STYLES[table.tone]) if table.title else None,
         title_justify="left",
-        caption=Text(table.caption) if table.caption else None,
+        caption=Text(_broken(table.caption, widths, groups)) if table.caption else None,
         caption_justify="left",
         box=box.HEAVY_HEAD,
         # No outer frame: two lines less per table, and the columns still line up.
         show_edge=False,
     )
-    groups = _groups(table, stacked)
     for index, group in enumerate(groups):
         column = table.columns[group[0]]
         drawn.add_column(
@@ -181,15 +204,71 @@ def _table(table: Table, stacked: bool, widths: list[int] | None) -> RichTable:
             overflow="fold",
         )
     for row_index, row in enumerate(table.rows):
-        cells = [Text("\n".join(row[i] for i in group if row[i])) for group in groups]
+        cells = [
+            Text(
+                "\n".join(
+                    _cell_lines(table, row, i, widths[index] if widths else None, squeeze)
+                    for i in group
+                    if row[i]
+                )
+            )
+            for index, group in enumerate(groups)
+        ]
         if table.passed:
             cells[0].stylize("bold green" if table.passed[row_index] else "bold red")
         drawn.add_row(*cells)
     return drawn
 
 
-def _note(note: Note) -> Text:
-    return Text(note.text, style=_STYLES[note.tone])
+def _broken(text: str, widths: list[int] | None, groups: list[list[int]]) -> str:
+    """A title or caption broken for the table's width (one space each side of a column, a rule between)."""
+    if widths is None:
+        return text
+    return "\n".join(wrap(text, sum(widths) + 3 * len(groups) - 1))
+
+
+def _cell_lines(
+    table: Table, row: tuple[str, ...], index: int, width: int | None, squeeze: bool = False
+) -> str:
+    """A cell broken into lines where a reader would break it, for a column of this width."""
+    column = table.columns[index]
+    if width is None or (column.keep_whole and not (squeeze and not column.numeric)):
+        return row[index]
+    return "\n".join(wrap(row[index], width))
+
+
+def _note(note: Note) -> _Prose:
+    return _Prose(((note.text, "", _STYLES[note.tone]),))
+
+
+class _Prose:
+    """Lines of text, each with an optional bold label, broken where a reader would break them
+    (never inside a formula such as ``num_layers = 2``) at the width they are drawn at."""
+
+    def __init__(self, lines: tuple[tuple[str, str, str], ...]) -> None:
+        self.lines = lines  # (text, label, style)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        drawn = Text()
+        for index, (line, label, style) in enumerate(self.lines):
+            if index:
+                drawn.append("\n")
+            for number, piece in enumerate(wrap(label + line, options.max_width)):
+                if number:
+                    drawn.append("\n")
+                if number == 0 and label and piece.startswith(label.rstrip()):
+                    drawn.append(piece[: len(label)], style="bold")
+                    drawn.append(piece[len(label) :], style=style)
+                else:
+                    drawn.append(piece, style=style)
+        yield drawn
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max((cell_len(label + line) for line, label, _style in self.lines), default=0)
+        least = max(
+            (cell_len(u.rstrip()) for line, label, _s in self.lines for u in units(label + line)), default=0
+        )
+        return Measurement(min(least, options.max_width), min(widest, options.max_width))
 
 
 def _drawing(drawing: Drawing) -> _FittedDrawing:
@@ -209,10 +288,10 @@ class _FittedDrawing:
         grids = _grids(drawing.picture)
         if drawing.narrow is not None and _widest(grids) > options.max_width:
             grids = _grids(drawing.narrow)
-        yield Text(drawing.title, style="bold")
+        yield from _Prose(((drawing.title, "", "bold"),)).__rich_console__(console, options)
         for title, lines in grids:
             if title:
-                yield Text(title, style="bold")
+                yield from _Prose(((title, "", "bold"),)).__rich_console__(console, options)
             body = Text(no_wrap=True, overflow="ellipsis")
             for index, line in enumerate(lines):
                 if index:
@@ -222,7 +301,7 @@ class _FittedDrawing:
             yield body
             yield Text("")
         for text in drawing.legend:
-            yield Text(text, style=_STYLES["dim"])
+            yield from _Prose(((text, "", _STYLES["dim"]),)).__rich_console__(console, options)
 
 
 def _grids(picture: Unrolled) -> list[tuple[str, list[DrawnLine]]]:

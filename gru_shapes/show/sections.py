@@ -47,7 +47,17 @@ def _input_section(report: Report) -> list[Section]:
 
 
 def _packed_section(report: Report) -> list[Section]:
-    return [tensor_table(t) for t in report.tensors if t.key in _PACKED_KEYS]
+    tables: list[Section] = [tensor_table(t) for t in report.tensors if t.key in _PACKED_KEYS]
+    if tables:
+        return tables
+    # Asked for by name, it says why it is empty rather than add nothing.
+    if report.spec.config.is_cell:
+        return [Note(_("packed: a cell takes one time step, so there is nothing to pack"), tone="dim")]
+    return [
+        Note(
+            _("packed: this input is not packed; give --lengths 35,20,7 to pack a batch of three"), tone="dim"
+        )
+    ]
 
 
 def _states_section(report: Report) -> list[Section]:
@@ -183,14 +193,59 @@ def _answer(report: Report, initial_shown: bool) -> list[Section]:
     for tensor in report.tensors:
         if tensor.key in (*_INPUT_KEYS, *_INITIAL_KEYS, *_PACKED_KEYS):
             continue
-        parts.append(tensor_table(tensor, answer=True))
+        table = tensor_table(tensor, answer=True)
+        if tensor.key == "h_n":
+            table = replace(table, caption=_backward_caption(report))
+        parts.append(table)
         if tensor.key == "output" and report.batch_size_runs is not None:
             parts.append(Note(batch_sizes_line(report.batch_size_runs), tone="plain"))
+    projected = _projection_line(report)
+    if projected:
+        parts.append(Note(projected, tone="plain"))
     if not initial_shown:
         line = _initial_line(report)
         if line:
             parts.insert(0, Note(line, tone="plain"))
     return parts
+
+
+def _backward_caption(report: Report) -> str:
+    """For two directions, the question asked most: where the backward final state is in output."""
+    config = report.spec.config
+    if not config.bidirectional or config.is_cell:
+        return ""
+    h = config.h_size
+    step = "output[0, {h}:]" if report.spec.unbatched else "output[:, 0, {h}:]"
+    if not report.spec.unbatched and not config.batch_first:
+        step = "output[0, :, {h}:]"
+    return _(
+        "h_n[-1], the backward final state, is output at step 0: {step}; h_n[-2], the forward one, is at the "
+        "last step: {last}"
+    ).format(step=step.format(h=h), last=_forward_at_last(report))
+
+
+def _forward_at_last(report: Report) -> str:
+    config = report.spec.config
+    h = config.h_size
+    if report.spec.packed:
+        return _("each sequence's own last step")
+    if report.spec.unbatched:
+        return f"output[-1, :{h}]"
+    return f"output[:, -1, :{h}]" if config.batch_first else f"output[-1, :, :{h}]"
+
+
+def _projection_line(report: Report) -> str:
+    """An LSTM with proj_size: the weights whose shape it changes, in one line."""
+    config = report.spec.config
+    if config.module != "LSTM" or not config.proj_size:
+        return ""
+    shapes = {p.name: list(p.shape) for p in report.prediction.parameters}
+    return _(
+        "proj_size={proj} makes weight_hh_l0 {hh} (4 × hidden_size, proj_size) and adds weight_hr_l0 {hr}: "
+        "h has {proj} features, c {hidden}"
+    ).format(
+        proj=config.proj_size, hidden=config.hidden_size, hh=shapes["weight_hh_l0"], hr=shapes["weight_hr_l0"]
+    )
 
 
 def _initial_line(report: Report) -> str:
@@ -212,20 +267,29 @@ def _initial_line(report: Report) -> str:
 
 
 def _summary(report: Report, shown: set[str]) -> str:
-    """Parameters and cost in one line when their tables are not drawn."""
-    if "parameters" in shown and "cost" in shown:
-        return ""
+    """Parameters and cost in one line, each part only where its table is not drawn, and the hint
+    naming only the sections left to ask for."""
     cost = report.cost
-    return _("parameters {count} · memory {total} · MACs {macs} (--show parameters,cost)").format(
-        count=f"{report.prediction.parameter_count:,}",
-        total=human_bytes(cost.total_bytes),
-        macs=f"{cost.macs:,}",
-    )
+    parts, missing = [], []
+    if "parameters" not in shown:
+        parts.append(_("parameters {count}").format(count=f"{report.prediction.parameter_count:,}"))
+        missing.append("parameters")
+    if "cost" not in shown:
+        parts.append(
+            _("memory {total} · MACs {macs}").format(
+                total=human_bytes(cost.total_bytes), macs=f"{cost.macs:,}"
+            )
+        )
+        missing.append("cost")
+    if not parts:
+        return ""
+    return f"{' · '.join(parts)} (--show {','.join(missing)})"
 
 
 def _verdict(report: Report, checks_shown: bool) -> list[Section]:
     """The closing lines: a refusal or failed checks in full, or one line saying that all held."""
     parts: list[Section] = []
+    refused = report.diagnosis is not None and not report.diagnosis.compatible
     failed = [c for c in report.checks if not c.passed]
     if failed and not checks_shown:
         parts.append(checks_table(report, only=failed))
@@ -238,7 +302,9 @@ def _verdict(report: Report, checks_shown: bool) -> list[Section]:
                 tone="bad",
             )
         )
-    elif report.checks:
+    elif report.checks and not (refused and not checks_shown):
+        # After a refusal the checks held on a run with other shapes than the user's: they would read
+        # as a verdict on the shapes given, so the default view leaves them out.
         more = "" if checks_shown else " " + _("(--show checks)")
         parts.append(
             Note(
@@ -248,6 +314,16 @@ def _verdict(report: Report, checks_shown: bool) -> list[Section]:
         )
     # A refusal is the last word: the checks above are of the run with the shapes torch expects.
     diagnosis = report.diagnosis
+    if diagnosis is not None and diagnosis.verdict == "suspect":
+        # Torch ran it, so the exit status is 0: the warning is said where the eye lands too.
+        parts.append(
+            Note(
+                _(
+                    "! torch runs the shapes given but reads the input otherwise than meant: {count} fixes above"
+                ).format(count=len(diagnosis.fixes)),
+                tone="warning",
+            )
+        )
     if diagnosis is not None and not diagnosis.compatible:
         count = len(diagnosis.fixes)
         parts.append(

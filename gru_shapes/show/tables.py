@@ -78,8 +78,12 @@ _DIRECTION_WORDS = {"forward": N_("forward"), "backward": N_("backward")}
 
 def checks_table(report: Report, only: Sequence[Check] | None = None) -> Table:
     checks = report.checks if only is None else tuple(only)
+    refused = report.diagnosis is not None and not report.diagnosis.compatible
     return Table(
-        title=_("checks on this run's tensors"),
+        # After a refusal the run below it fed the shapes the module expects, not the shapes given.
+        title=_("checks on the tensors of the run with the shapes torch expects, not the shapes given")
+        if refused
+        else _("checks on this run's tensors"),
         caption=_("eval mode, inference_mode") if report.observed else "",
         columns=(
             Column("", keep_whole=True),
