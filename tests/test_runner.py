@@ -264,11 +264,11 @@ def test_the_pasted_check_details_hold_in_python() -> None:
     ids=["gru", "lstm-proj", "cell"],
 )
 def test_a_kept_module_feeds_exactly_what_a_fresh_build_feeds(options: dict[str, Any]) -> None:
-    from gru_shapes.run import runner
+    from gru_shapes.run import kept, runner
 
     spec = make_spec(**options)
     shapes = {t.key: t.shape for t in predict(spec).tensors}
-    runner._built.clear()
+    kept.built.clear()
     fresh_module, fresh = runner._build(spec, shapes, "cpu", torch.float32)
     kept_module, kept = runner._build(spec, shapes, "cpu", torch.float32)
     assert kept_module is fresh_module  # built once

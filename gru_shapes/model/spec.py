@@ -12,7 +12,7 @@ from typing import Any
 
 from gru_shapes.errors import OptionError
 from gru_shapes.i18n import N_, _, language
-from gru_shapes.model import onnx, validate
+from gru_shapes.model import more_options, onnx, validate
 
 # The long option names (with "_" for "-") and their defaults: the command line's defaults,
 # the keys a batch line may use, and the keyword arguments of make_spec. None means "not given":
@@ -309,10 +309,10 @@ def _validated(lang: str, options: dict[str, Any]) -> Spec:
         max_memory=validate.memory(values["max_memory"]),
         lang=lang,
         options={**given, "module": module},
-        **validate.decoder(given),
-        **validate.chunks(given, seq_len),
-        hx_form=validate.hx_form(given.get("hx_form"), module, "c0_shape" in given),
-        input_dtype=validate.input_dtype(given["input_dtype"]) if "input_dtype" in given else None,
+        **more_options.decoder(given),
+        **more_options.chunks(given, seq_len),
+        hx_form=more_options.hx_form(given.get("hx_form"), module, "c0_shape" in given),
+        input_dtype=more_options.input_dtype(given["input_dtype"]) if "input_dtype" in given else None,
         onnx="onnx_out" in given,
         onnx_out=onnx.out_path(given["onnx_out"]) if "onnx_out" in given else None,
         encoder_bidirectional=_encoder_bidirectional(values, given),

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -21,9 +20,8 @@ from gru_shapes.errors import OptionError, RunFailure
 from gru_shapes.i18n import N_, _
 from gru_shapes.model.shapes import Prediction
 from gru_shapes.model.spec import Spec
-from gru_shapes.model.step import StepVerification
 from gru_shapes.report import Check, Observation
-from gru_shapes.run import after
+from gru_shapes.run import after, kept
 from gru_shapes.run import step as step_run
 from gru_shapes.run.expectations import expectations
 
@@ -142,81 +140,19 @@ def _could_not_run(device: str, message: str) -> str:
     return _("torch could not run this on {device}: {message}").format(device=device, message=message)
 
 
-# A batch asks the same configurations again and again. Weights come from the seed, so one
-# configuration's module is built once and kept, with the generator's state just after building it
-# (from which the tensors fed are then drawn exactly as a fresh build draws them) and the warnings
-# its construction raised (raised again on every run, as a fresh build would).
-_MOST_KEPT = 256
-_MOST_KEPT_PARAMETERS = 1 << 22  # elements, all kept modules together: 16 MiB in float32
-_built: OrderedDict[Hashable, tuple[torch.nn.Module, torch.Tensor, list[warnings.WarningMessage]]] = (
-    OrderedDict()
-)
-# The first step recomputed, per configuration and tensors fed: the same tensors give the same answer.
-_verified: OrderedDict[Hashable, StepVerification] = OrderedDict()
-
-
-def _module_key(spec: Spec, device: str, dtype: torch.dtype) -> Hashable:
-    return (spec.module, tuple(spec.config.keywords().items()), spec.seed, device, dtype)
-
-
 def _build(
     spec: Spec, shapes: Mapping[str, tuple[int, ...]], device: str, dtype: torch.dtype
 ) -> tuple[torch.nn.Module, dict[str, torch.Tensor]]:
     """The module and seeded random tensors of ``shapes``, from a private copy of the CPU generator,
     so that runs are reproducible and the caller's RNG is untouched."""
-    key = _module_key(spec, device, dtype)
     with torch.random.fork_rng(devices=[]):
-        if key in _built:
-            _built.move_to_end(key)
-            module, state, raised = _built[key]
-            torch.default_generator.set_state(state)
-            for warning in raised:
-                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-        else:
-            torch.default_generator.manual_seed(spec.seed)
-            with warnings.catch_warnings(record=True) as raised:
-                warnings.simplefilter("always")
-                module = getattr(torch.nn, spec.module)(**spec.config.keywords()).eval()
-                # Built on the CPU in the default dtype; moving it there anyway still re-flattens its weights.
-                if device != "cpu" or dtype != torch.get_default_dtype():
-                    module = module.to(device=device, dtype=dtype)
-            for warning in raised:
-                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-            _keep(key, (module, torch.default_generator.get_state(), raised))
+        module = kept.module(spec, device, dtype)
         fed = {
             key: torch.randn(shapes[key]).to(device=device, dtype=dtype)
             for key in ("input", "h_0", "c_0")
             if key in shapes
         }
     return module, fed
-
-
-def _keep(key: Hashable, built: tuple[torch.nn.Module, torch.Tensor, list[warnings.WarningMessage]]) -> None:
-    """Keep a small module for the next run of its configuration; the oldest go first."""
-    if sum(p.numel() for p in built[0].parameters()) > _MOST_KEPT_PARAMETERS // 16:
-        return  # building a large module costs little beside running it
-    _built[key] = built
-    kept = sum(p.numel() for module, _state, _raised in _built.values() for p in module.parameters())
-    while len(_built) > _MOST_KEPT or kept > _MOST_KEPT_PARAMETERS:
-        module, _state, _raised = _built.popitem(last=False)[1]
-        kept -= sum(p.numel() for p in module.parameters())
-
-
-def _step(
-    spec: Spec,
-    module: torch.nn.Module,
-    fed: Mapping[str, torch.Tensor],
-    returned: Mapping[str, torch.Tensor],
-) -> StepVerification:
-    """:func:`step_run.verify`, once per configuration and tensors fed."""
-    first = next(iter(module.parameters()))
-    shapes = tuple((key, tuple(tensor.shape)) for key, tensor in fed.items())
-    key = (_module_key(spec, str(first.device), first.dtype), shapes, spec.lengths, spec.unbatched)
-    if key not in _verified:
-        _verified[key] = step_run.verify(spec, module, fed, returned)
-        if len(_verified) > 4 * _MOST_KEPT:
-            _verified.popitem(last=False)
-    return _verified[key]
 
 
 def _initial_state(spec: Spec, fed: dict[str, torch.Tensor]) -> Any:
@@ -248,7 +184,7 @@ def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype
             checks = expectations(spec, prediction, module, fed["input"])
             checks += _identities(spec, output, returned["h_n"])
             batch_sizes = None
-        step = _step(spec, module, fed, returned)
+        step = kept.verified(spec, module, fed, lambda: step_run.verify(spec, module, fed, returned))
     tensors = {**fed, **returned}
     return Observation(
         torch_version=torch.__version__,
