@@ -25,7 +25,7 @@ STAGES = [
     ("module built, tensors drawn", "runner.py", "_build"),
     ("forward pass (torch)", "module.py", "_wrapped_call_impl"),
     ("module's own expectations", "expectations.py", "expectations"),
-    ("first step recomputed", "runner.py", "_step"),
+    ("first step recomputed", "kept.py", "verified"),
     ("idioms, hand-off, chunks", "after.py", "evaluate"),
     ("report built", "report.py", "build_report"),
     ("report as a dict", "report.py", "to_dict"),

@@ -268,7 +268,7 @@ def test_a_kept_module_feeds_exactly_what_a_fresh_build_feeds(options: dict[str,
 
     spec = make_spec(**options)
     shapes = {t.key: t.shape for t in predict(spec).tensors}
-    kept.built.clear()
+    kept.forget()
     fresh_module, fresh = runner._build(spec, shapes, "cpu", torch.float32)
     kept_module, kept = runner._build(spec, shapes, "cpu", torch.float32)
     assert kept_module is fresh_module  # built once

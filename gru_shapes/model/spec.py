@@ -6,8 +6,8 @@ Every value a user gives passes through :func:`make_spec`, whichever door it cam
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
 from typing import Any
 
 from gru_shapes.errors import OptionError
@@ -146,30 +146,31 @@ class ModuleConfig:
 
     def keywords(self) -> dict[str, Any]:
         """The constructor's keyword arguments, in the order torch documents them."""
-        return dict(self._keyword_items)
+        return dict(_keyword_items(self))
 
-    @cached_property
-    def _keyword_items(self) -> tuple[tuple[str, Any], ...]:
-        # Asked for on every run and every report: worked out once per configuration.
-        every = asdict(self)
-        del every["module"]
-        if self.is_cell:
-            names = ["input_size", "hidden_size", "bias"]
-        else:
-            names = [
-                "input_size",
-                "hidden_size",
-                "num_layers",
-                "bias",
-                "batch_first",
-                "dropout",
-                "bidirectional",
-            ]
-        if self.family == "RNN":  # nn.RNN takes it before bias, nn.RNNCell after
-            names.insert(names.index("bias") + self.is_cell, "nonlinearity")
-        if self.module == "LSTM":
-            names.append("proj_size")
-        return tuple((name, every[name]) for name in names)
+
+@functools.lru_cache(maxsize=1024)
+def _keyword_items(config: ModuleConfig) -> tuple[tuple[str, Any], ...]:
+    """ModuleConfig.keywords(), asked for on every run and report: worked out once per configuration."""
+    every = asdict(config)
+    del every["module"]
+    if config.is_cell:
+        names = ["input_size", "hidden_size", "bias"]
+    else:
+        names = [
+            "input_size",
+            "hidden_size",
+            "num_layers",
+            "bias",
+            "batch_first",
+            "dropout",
+            "bidirectional",
+        ]
+    if config.family == "RNN":  # nn.RNN takes it before bias, nn.RNNCell after
+        names.insert(names.index("bias") + config.is_cell, "nonlinearity")
+    if config.module == "LSTM":
+        names.append("proj_size")
+    return tuple((name, every[name]) for name in names)
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,8 @@ class Equation:
     shape: tuple[int, ...]
     terms: tuple[Term, ...]
 
-    @property
-    def text(self) -> str:
+    @functools.cached_property
+    def text(self) -> str:  # the equations of a spec are kept (equations()), so each is written once
         """The equation as written, e.g. ``r_t = σ(W_ir x_t + b_ir + W_hr h_(t−1) + b_hr)``."""
         return f"{self.name} = {show(self.expression)}"
 

@@ -261,8 +261,8 @@ def _onnx_checks(proof: Proof) -> list[Check]:
 
 
 def _with_observed_sizes(tensor: TensorModel, observed: tuple[int, ...]) -> TensorModel:
-    if len(observed) != len(tensor.dims):
-        return tensor  # the failed shape check says why; sizes cannot be paired up
+    if len(observed) != len(tensor.dims) or tensor.shape == observed:
+        return tensor  # as predicted; or the failed shape check says why, sizes cannot be paired up
     dims = tuple(replace(dim, size=size) for dim, size in zip(tensor.dims, observed, strict=True))
     return replace(tensor, dims=dims)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 from gru_shapes.errors import RunFailure
 from gru_shapes.i18n import _
@@ -49,7 +50,20 @@ def check(cost: Cost, max_memory: int | None, device: str) -> None:
     )
 
 
+# A batch asks before every line: the reading is reused for this long, in seconds.
+_FRESH_FOR = 1.0
+_last_reading: tuple[float, int | None] | None = None
+
+
 def _available_host_memory() -> int | None:
+    global _last_reading
+    now = time.monotonic()
+    if _last_reading is None or now - _last_reading[0] > _FRESH_FOR:
+        _last_reading = (now, _read_available_host_memory())
+    return _last_reading[1]
+
+
+def _read_available_host_memory() -> int | None:
     try:
         with open("/proc/meminfo") as meminfo:
             for line in meminfo:

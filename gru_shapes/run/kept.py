@@ -23,6 +23,7 @@ MOST_KEPT = 256
 MOST_KEPT_PARAMETERS = 1 << 22  # elements, all kept modules together: 16 MiB in float32
 Built = tuple[torch.nn.Module, torch.Tensor, list[warnings.WarningMessage]]
 built: OrderedDict[Hashable, Built] = OrderedDict()
+_sizes: dict[Hashable, int] = {}  # parameter elements of each kept module
 checked: OrderedDict[Hashable, StepVerification] = OrderedDict()
 
 
@@ -54,27 +55,34 @@ def module(spec: Spec, device: str, dtype: torch.dtype) -> torch.nn.Module:
 
 def _keep(key: Hashable, entry: Built) -> None:
     """Keep a small module for the next run of its configuration; the oldest go first."""
-    if sum(p.numel() for p in entry[0].parameters()) > MOST_KEPT_PARAMETERS // 16:
+    size = sum(p.numel() for p in entry[0].parameters())
+    if size > MOST_KEPT_PARAMETERS // 16:
         return  # building a large module costs little beside running it
-    built[key] = entry
-    count = sum(p.numel() for kept, _state, _raised in built.values() for p in kept.parameters())
-    while len(built) > MOST_KEPT or count > MOST_KEPT_PARAMETERS:
-        dropped, _state, _raised = built.popitem(last=False)[1]
-        count -= sum(p.numel() for p in dropped.parameters())
+    built[key], _sizes[key] = entry, size
+    while len(built) > MOST_KEPT or sum(_sizes.values()) > MOST_KEPT_PARAMETERS:
+        dropped = next(iter(built))
+        del built[dropped], _sizes[dropped]
 
 
 def verified(
     spec: Spec,
-    kept: torch.nn.Module,
+    device: str,
+    dtype: torch.dtype,
     fed: Mapping[str, torch.Tensor],
     verify: Callable[[], StepVerification],
 ) -> StepVerification:
-    """``verify()``, once per configuration and tensors fed."""
-    first = next(iter(kept.parameters()))
+    """``verify()``, once per configuration (``spec`` on ``device`` in ``dtype``) and tensors fed."""
     shapes = tuple((key, tuple(tensor.shape)) for key, tensor in fed.items())
-    key = (_key(spec, str(first.device), first.dtype), shapes, spec.lengths, spec.unbatched)
+    key = (_key(spec, device, dtype), shapes, spec.lengths, spec.unbatched)
     if key not in checked:
         checked[key] = verify()
         if len(checked) > 4 * MOST_KEPT:
             checked.popitem(last=False)
     return checked[key]
+
+
+def forget() -> None:
+    """Keep nothing more: the next run of every configuration builds and checks afresh."""
+    built.clear()
+    _sizes.clear()
+    checked.clear()

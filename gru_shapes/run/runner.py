@@ -184,7 +184,7 @@ def _forward(spec: Spec, prediction: Prediction, device: str, dtype: torch.dtype
             checks = expectations(spec, prediction, module, fed["input"])
             checks += _identities(spec, output, returned["h_n"])
             batch_sizes = None
-        step = kept.verified(spec, module, fed, lambda: step_run.verify(spec, module, fed, returned))
+        step = kept.verified(spec, device, dtype, fed, lambda: step_run.verify(spec, module, fed, returned))
     tensors = {**fed, **returned}
     return Observation(
         torch_version=torch.__version__,
