@@ -15,6 +15,7 @@ import json
 import pstats
 
 import torch
+from run import varied  # the benchmark's 1,000 varied lines (benchmarks/run.py)
 
 from gru_shapes.batch import run_batch
 
@@ -31,16 +32,6 @@ STAGES = [
     ("report as a dict", "report.py", "to_dict"),
     ("JSON encoded", "__init__.py", "dumps"),
 ]
-
-
-def varied(i: int) -> dict[str, object]:
-    return {
-        "layers": 1 + i % 3,
-        "bidirectional": i % 2 == 1,
-        "hidden_size": 8 + i % 40,
-        "seq_len": 5 + i % 30,
-        "batch_size": 1 + i % 4,
-    }
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.run import varied
 from gru_shapes.batch import run_batch
 from gru_shapes.model.spec import make_spec
 from gru_shapes.run.pipeline import report_for
@@ -98,17 +99,6 @@ def test_a_missing_gpu_names_the_device_key() -> None:
     out = io.StringIO()
     run_batch(['{"device": "cuda"}'], out)
     assert json.loads(out.getvalue())["error"]["option"] == "device"
-
-
-def varied(i: int) -> dict[str, Any]:
-    """Line ``i`` of the benchmark's 1,000 varied lines (benchmarks/run.py)."""
-    return {
-        "layers": 1 + i % 3,
-        "bidirectional": i % 2 == 1,
-        "hidden_size": 8 + i % 40,
-        "seq_len": 5 + i % 30,
-        "batch_size": 1 + i % 4,
-    }
 
 
 # A sample of the varied lines, each asked twice or more so that a kept module and a kept step check
