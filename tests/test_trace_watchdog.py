@@ -20,6 +20,19 @@ def test_a_loop_past_the_limit_is_stopped_with_where_it_was() -> None:
     assert stopped.value.where == "in the loop" and stopped.value.seconds == 0.2
 
 
+def test_where_it_was_is_said_in_the_language_in_force() -> None:
+    from gru_shapes.i18n import _, language
+
+    with (
+        language("ko"),
+        pytest.raises(watchdog.Stopped) as stopped,
+        watchdog.limited(0.2, lambda _thread_id: _("before any recurrent call")),
+    ):
+        while True:
+            time.sleep(0.01)
+    assert stopped.value.where == "순환 호출 전"
+
+
 def test_a_block_that_ends_in_time_is_left_alone_and_the_handler_restored() -> None:
     before = signal.getsignal(signal.SIGINT)
     with watchdog.limited(5, lambda _thread_id: "never"):

@@ -254,7 +254,7 @@ def _fix(candidate: Candidate, rank: int, verified: bool) -> Fix:
     flags = " ".join(flag_text(name, value) for name, value in candidate.changes.items())
     code = candidate.code or None
     shown = "; ".join(candidate.code.splitlines())
-    what = f"{shown} with {flags}" if code and flags else shown or flags
+    what = _("{code} with {flags}").format(code=shown, flags=flags) if code and flags else shown or flags
     reshaped = {_OPTION[key]: shape for key, shape in candidate.reshaped.items()}
     options = {**candidate.changes, **reshaped, **candidate.after}
     options = {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}

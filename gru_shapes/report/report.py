@@ -208,7 +208,11 @@ def build_report(
 
 
 def _step_check(step: StepVerification) -> Check:
-    compared = ", ".join(f"{state} {direction}" for state, direction in step.compared)
+    # "h_t forward" in English; the direction word, and where it stands, follow the language.
+    compared = ", ".join(
+        _("{state} {direction}").format(state=state, direction=_(direction))
+        for state, direction in step.compared
+    )
     return Check(
         _("the first step recomputed from the weights with the update equations"),
         step.verified,

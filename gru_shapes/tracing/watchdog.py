@@ -9,6 +9,7 @@ handler that was there before (the command line's quiet exit).
 from __future__ import annotations
 
 import _thread
+import contextvars
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -59,7 +60,8 @@ def limited(seconds: float | None, where: Callable[[int], str]) -> Iterator[None
             _thread.interrupt_main(signal.SIGINT)
 
     signal.signal(signal.SIGINT, handler)
-    timer = threading.Timer(seconds, stop)
+    # The timer thread runs in the caller's context, so that ``where`` speaks the language in force.
+    timer = threading.Timer(seconds, contextvars.copy_context().run, args=(stop,))
     timer.daemon = True
     timer.start()
     try:
