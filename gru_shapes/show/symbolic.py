@@ -185,19 +185,9 @@ def _method(tensor: Meaning, name: str, args: list[Any], keywords: dict[str, Any
         return follow.unsqueeze(tensor, args[0])
     if name == "contiguous" and not args:
         return tensor
-    if name == "repeat":
-        return _repeat(tensor, _sizes(args))
+    if name == "repeat" and len(_sizes(args)) >= rank:
+        return regroup.repeat(tensor, _sizes(args))
     raise Unreadable(f".{name}()")
-
-
-def _repeat(tensor: Meaning, counts: list[int]) -> Meaning:
-    """``t.repeat(*counts)``: leading dims added, then each dim tiled ``count`` times."""
-    for _extra in range(len(counts) - len(tensor.axes)):
-        tensor = follow.unsqueeze(tensor, 0)
-    for dim, count in enumerate(counts):
-        if count != 1:
-            tensor = regroup.concatenate([tensor] * count, dim)
-    return tensor
 
 
 def _index(tensor: Meaning, node: ast.AST, scope: dict[str, Any]) -> Meaning:
