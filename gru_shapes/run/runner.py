@@ -1,7 +1,6 @@
-"""The real forward pass: the only module that imports torch.
-
-Builds the module exactly as the spec says, feeds it seeded random tensors of the predicted
-input shapes, and reduces what comes back to plain data (:class:`Observation`).
+"""The real forward pass: builds the module exactly as the spec says (kept between runs by
+:mod:`gru_shapes.run.kept`), feeds it seeded random tensors of the predicted input shapes, and reduces
+what comes back to plain data (:class:`Observation`).
 """
 
 from __future__ import annotations
